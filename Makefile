@@ -1,0 +1,36 @@
+# Course repository: build the book and run the tests.
+#   make book   -> _build/html/index.html (strict: any Sphinx warning or notebook error fails)
+#   make test   -> pytest over the library, the book and the homework
+# The first run creates .venv from requirements.txt; it is refreshed when
+# requirements.txt or pyproject.toml is newer than .venv/.stamp.  The
+# editable install is also redone when lectures_lib/__init__.py is newer:
+# setuptools records lectures_lib as a namespace package (no __file__) if it
+# is installed before that file exists.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+STAMP  := $(VENV)/.stamp
+PY     := $(VENV)/bin/python
+JOBS   ?= 2
+
+.PHONY: venv test book clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml $(wildcard lectures_lib/__init__.py)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -r requirements.txt
+	$(PY) -m pip install -e . --no-deps
+	touch $(STAMP)
+
+test: venv
+	$(PY) -m pytest -n $(JOBS) tests
+
+# -W: warnings are errors; -n: nitpicky (every unresolved reference warns);
+# --keep-going: report all warnings, then fail.  Notebook errors fail via
+# execute.raise_on_error in _config.yml.  Output: ./_build/html.
+book: venv
+	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+
+clean:
+	rm -rf _build

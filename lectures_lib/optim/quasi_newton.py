@@ -1,0 +1,126 @@
+"""Quasi-Newton methods: BFGS and limited-memory BFGS, with a backtracking line search.
+
+Both keep an approximation to the *inverse* Hessian built from steps s = w^(k+1) - w^(k) and
+gradient changes y = g^(k+1) - g^(k), so that it satisfies the secant condition H y = s, and
+step along p = -H g. Unlike the lecture's fixed-step optimizers, each step searches along p
+(Armijo backtracking from t = ``lr``): a quasi-Newton direction has no natural scale until H
+has learned one. The gradient at the accepted point is kept in the state, so each step still
+evaluates the gradient once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from .. import _checks
+
+_ARMIJO_C1 = 1e-4  # sufficient decrease: E(w + t p) <= E(w) + c1 t g.p
+_MAX_HALVINGS = 60
+
+
+class QuasiNewtonState(NamedTuple):
+    k: int  # iterations done so far
+    w: Optional[np.ndarray]  # the point where f and g were evaluated
+    f: float  # E(w)
+    g: Optional[np.ndarray]  # grad E(w)
+    memory: object  # BFGS: the inverse-Hessian matrix H; L-BFGS: tuple of (s, y) pairs
+
+
+def _line_search(objective, w, f, g, p, t):
+    """Largest t, t/2, t/4, ... with sufficient decrease; 0 if none (w is then left as it is)."""
+    slope = g @ p
+    for _ in range(_MAX_HALVINGS):
+        f_new = objective.value(w + t * p)
+        if f_new <= f + _ARMIJO_C1 * t * slope:
+            return t, f_new
+        t *= 0.5
+    return 0.0, f
+
+
+def _evaluate(objective, w, state):
+    if state.w is not None and np.array_equal(state.w, w):
+        return state.f, state.g
+    return float(objective.value(w)), objective.grad(w)
+
+
+def _curvature_ok(s, y):
+    """s.y > 0 keeps H positive definite; skip the update where it fails (non-convex region)."""
+    return s @ y > 1e-10 * np.linalg.norm(s) * np.linalg.norm(y)
+
+
+@dataclass(frozen=True)
+class BFGS:
+    """Broyden-Fletcher-Goldfarb-Shanno (the slides' "Boyden" is Broyden):
+
+        H <- (I - rho s y^T) H (I - rho y s^T) + rho s s^T,   rho = 1 / (y^T s)
+
+    starting from H = (y^T s / y^T y) I at the first update (Nocedal & Wright, eq. 6.20).
+    """
+
+    lr: float = 1.0
+
+    def __post_init__(self):
+        _checks.positive("lr", self.lr)
+
+    def init(self, w) -> QuasiNewtonState:
+        w = _checks.flat_vector(w)
+        return QuasiNewtonState(0, None, np.nan, None, np.eye(w.size))
+
+    def step(self, objective, w, state: QuasiNewtonState):
+        f, g = _evaluate(objective, w, state)
+        H = state.memory
+        t, f_new = _line_search(objective, w, f, g, -H @ g, self.lr)
+        w_new = w - t * (H @ g)
+        g_new = objective.grad(w_new)
+        s, y = w_new - w, g_new - g
+        if _curvature_ok(s, y):
+            if state.k == 0:
+                H = (s @ y) / (y @ y) * np.eye(w.size)
+            rho, Hy = 1.0 / (s @ y), H @ y
+            H = H + (rho * rho * (y @ Hy) + rho) * np.outer(s, s) - rho * (np.outer(Hy, s) + np.outer(s, Hy))
+        return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, H)
+
+
+@dataclass(frozen=True)
+class LBFGS:
+    """Limited-memory BFGS: H g from the last ``memory`` pairs (s, y) by the two-loop
+    recursion, with H_0 = (s^T y / y^T y) I from the newest pair; O(memory * d) per step."""
+
+    memory: int = 10
+    lr: float = 1.0
+
+    def __post_init__(self):
+        if isinstance(self.memory, bool) or not isinstance(self.memory, (int, np.integer)) or self.memory < 1:
+            raise ValueError(f"memory must be an integer >= 1, got {self.memory!r}")
+        _checks.positive("lr", self.lr)
+
+    def init(self, w) -> QuasiNewtonState:
+        _checks.flat_vector(w)
+        return QuasiNewtonState(0, None, np.nan, None, ())
+
+    def step(self, objective, w, state: QuasiNewtonState):
+        f, g = _evaluate(objective, w, state)
+        p = -two_loop(g, state.memory)
+        t, f_new = _line_search(objective, w, f, g, p, self.lr)
+        w_new = w + t * p
+        g_new = objective.grad(w_new)
+        s, y = w_new - w, g_new - g
+        pairs = (state.memory + ((s, y),))[-self.memory:] if _curvature_ok(s, y) else state.memory
+        return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, pairs)
+
+
+def two_loop(g, pairs):
+    """H g for the L-BFGS inverse Hessian defined by ``pairs`` (oldest first)."""
+    q, alphas = g.copy(), []
+    for s, y in reversed(pairs):
+        alpha = (s @ q) / (y @ s)
+        q -= alpha * y
+        alphas.append(alpha)
+    if pairs:
+        s, y = pairs[-1]
+        q *= (s @ y) / (y @ y)
+    for (s, y), alpha in zip(pairs, reversed(alphas)):
+        q += s * (alpha - (y @ q) / (y @ s))
+    return q
