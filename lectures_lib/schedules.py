@@ -44,15 +44,17 @@ class ReduceOnPlateau:
     eta <- alpha eta, and go on from where training was.
 
     The loss "stagnates" when it has not dropped below (1 - rel_tol) times its best value for
-    ``patience`` steps. ``monitor`` is the objective whose loss is watched (a held-out set, as
-    the slides suggest); by default the training objective. Works with any optimizer that has
-    an ``lr``; the state keeps the counters, so the wrapper itself holds nothing.
+    ``patience`` steps; eta never drops below ``min_scale`` times its starting value.
+    ``monitor`` is the objective whose loss is watched (a held-out set, as the slides suggest);
+    by default the training objective. Works with any optimizer that has an ``lr``; the state
+    keeps the counters, so the wrapper itself holds nothing.
     """
 
     opt: object
     alpha: float = 0.1
     patience: int = 10
     rel_tol: float = 1e-4
+    min_scale: float = 1e-8
     monitor: Optional[object] = None
 
     def __post_init__(self):
@@ -62,6 +64,7 @@ class ReduceOnPlateau:
         if isinstance(self.patience, bool) or not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
             raise ValueError(f"patience must be an integer >= 1, got {self.patience!r}")
         _checks.in_interval("rel_tol", self.rel_tol, 0.0, 1.0)
+        _checks.in_interval("min_scale", self.min_scale, 0.0, 1.0, closed_low=False, closed_high=True)
 
     def init(self, w) -> PlateauState:
         return PlateauState(self.opt.init(w), 1.0, np.inf, 0)
@@ -76,7 +79,7 @@ class ReduceOnPlateau:
         if best == np.inf or loss < best - self.rel_tol * abs(best):
             best, wait = loss, 0
         elif wait >= self.patience:
-            scale, wait = scale * self.alpha, 0
+            scale, wait = max(scale * self.alpha, self.min_scale), 0
         base = self.opt.lr
         lr = (lambda k: scale * base(k)) if callable(base) else scale * base
         w, inner = dataclasses.replace(self.opt, lr=lr).step(objective, w, state.inner)

@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+
+class Counting:
+    """Wrap an objective and count calls, to check how often an optimizer evaluates it."""
+
+    def __init__(self, objective):
+        self.objective, self.dim = objective, getattr(objective, "dim", None)
+        self.n_grad = self.n_value = 0
+        self.grad_points = []
+
+    def value(self, w):
+        self.n_value += 1
+        return self.objective.value(w)
+
+    def grad(self, w):
+        self.n_grad += 1
+        self.grad_points.append(np.array(w, copy=True))
+        return self.objective.grad(w)
+
+    def hess(self, w):
+        return self.objective.hess(w)
+
+
+@pytest.fixture
+def counting():
+    return Counting
+
+
+def run(opt, objective, w0, steps):
+    """Iterates w_0..w_steps of ``opt`` (without minimize's stopping rule)."""
+    w, state, ws = np.asarray(w0, dtype=float), opt.init(w0), [np.asarray(w0, dtype=float)]
+    for _ in range(steps):
+        w, state = opt.step(objective, w, state)
+        ws.append(w)
+    return np.array(ws), state
+
+
+@pytest.fixture
+def iterate():
+    return run
