@@ -28,6 +28,13 @@ def in_interval(name: str, value, low: float, high: float, *, closed_low=True, c
     return value
 
 
+def integer(name: str, value, minimum: int) -> int:
+    """Return ``value`` as an int, or raise ``ValueError`` unless it is an integer >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
 def learning_rate(lr: LearningRate, name: str = "lr") -> LearningRate:
     """Accept a positive float or a schedule (a callable of the iteration k)."""
     if callable(lr):

@@ -90,9 +90,7 @@ class Rosenbrock:
 
     def __init__(self, a: float = 1.0, b: float = 100.0, dim: int = 2):
         self.a, self.b = float(a), _checks.positive("b", b)
-        if int(dim) != dim or dim < 2:
-            raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
-        self.dim = int(dim)
+        self.dim = _checks.integer("dim", dim, 2)
 
     def value(self, w):
         w = _batch(w, self.dim, self)
@@ -168,7 +166,7 @@ class Softplus:
     """
 
     def __init__(self, dim: int = 1, mu: float = 0.0):
-        self.dim = int(dim)
+        self.dim = _checks.integer("dim", dim, 1)
         self.mu = _checks.in_interval("mu", mu, 0.0, np.inf)
 
     def value(self, w):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _checks
 from .mlp import MLP
 
 
@@ -19,7 +20,7 @@ def perceptron(X, labels, w0=None, max_epochs: int = 10_000):
     """
     X, labels = _points(X, labels)
     Xa = np.hstack([X, np.ones((len(X), 1))])
-    w = np.zeros(Xa.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
+    w = np.zeros(Xa.shape[1]) if w0 is None else _weights(w0, X, "w0")
     updates = 0
     for _ in range(max_epochs):
         errors = 0
@@ -36,7 +37,8 @@ def perceptron(X, labels, w0=None, max_epochs: int = 10_000):
 def errors(w, X, labels) -> int:
     """How many points the neuron w = [w..., b] puts on the wrong side (z = 0 counts as wrong)."""
     X, labels = _points(X, labels)
-    return int(np.sum(labels * (X @ np.asarray(w)[:-1] + w[-1]) <= 0))
+    w = _weights(w, X, "w")
+    return int(np.sum(labels * (X @ w[:-1] + w[-1]) <= 0))
 
 
 def brady_points(t: float = 10.0, spoiler: bool = True):
@@ -48,6 +50,7 @@ def brady_points(t: float = 10.0, spoiler: bool = True):
 
 def three_point_optimum(eps: float = 0.01) -> np.ndarray:
     """w = (u, u, 0) with u = f^{-1}(1 - eps): every one of the three points exactly on target."""
+    eps = _eps(eps)
     u = np.log((1.0 - eps) / eps)
     return np.array([u, u, 0.0])
 
@@ -66,6 +69,7 @@ def spoiler_set(n: int = 5, t: float = 10.0, spoilers: int = 1, seed: int = 0):
 def neuron_objective(X, labels, eps: float = 0.01):
     """Backprop's loss for one logistic neuron: 1/T sum (sigma(z_t) - d_t)^2, d = 1-eps or eps."""
     X, labels = _points(X, labels)
+    eps = _eps(eps)
     return MLP([X.shape[1], 1], "sigmoid", "l2").objective(X, np.where(labels > 0, 1.0 - eps, eps))
 
 
@@ -74,3 +78,15 @@ def _points(X, labels):
     if X.ndim != 2 or labels.shape != (len(X),) or not np.all(np.abs(labels) == 1):
         raise ValueError(f"need X of shape (T, n) and T labels in {{-1, +1}}, got {X.shape} and {labels.shape}")
     return X, labels
+
+
+def _weights(w, X, name):
+    w = _checks.flat_vector(w, name)
+    if w.shape != (X.shape[1] + 1,):
+        raise ValueError(f"{name} must hold {X.shape[1]} weights and a bias, got {w.size} numbers")
+    return w
+
+
+def _eps(eps):
+    """Targets 1 - eps and eps must stay on their own sides of 1/2."""
+    return _checks.in_interval("eps", eps, 0.0, 0.5, closed_low=False)

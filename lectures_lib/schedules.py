@@ -61,8 +61,7 @@ class ReduceOnPlateau:
         if not hasattr(self.opt, "lr"):
             raise ValueError(f"{type(self.opt).__name__} has no learning rate to reduce")
         _checks.in_interval("alpha", self.alpha, 0.0, 1.0, closed_low=False)
-        if isinstance(self.patience, bool) or not isinstance(self.patience, (int, np.integer)) or self.patience < 1:
-            raise ValueError(f"patience must be an integer >= 1, got {self.patience!r}")
+        _checks.integer("patience", self.patience, 1)
         _checks.in_interval("rel_tol", self.rel_tol, 0.0, 1.0)
         _checks.in_interval("min_scale", self.min_scale, 0.0, 1.0, closed_low=False, closed_high=True)
 

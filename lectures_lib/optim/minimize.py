@@ -39,8 +39,7 @@ def minimize(objective, w0, opt, max_iter: int = 1000, tol: float = 1e-8,
     w = _checks.flat_vector(w0, "w0")
     if getattr(objective, "dim", None) is not None:
         _checks.dimension(w, objective.dim, f"this {type(objective).__name__}")
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
-        raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
+    _checks.integer("max_iter", max_iter, 0)
     tol = _checks.in_interval("tol", tol, 0.0, np.inf)
 
     ws, losses = [w], [float(objective.value(w))]

@@ -92,8 +92,7 @@ class LBFGS:
     lr: float = 1.0
 
     def __post_init__(self):
-        if isinstance(self.memory, bool) or not isinstance(self.memory, (int, np.integer)) or self.memory < 1:
-            raise ValueError(f"memory must be an integer >= 1, got {self.memory!r}")
+        _checks.integer("memory", self.memory, 1)
         _checks.positive("lr", self.lr)
 
     def init(self, w) -> QuasiNewtonState:
