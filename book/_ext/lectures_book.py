@@ -1,0 +1,70 @@
+"""Sphinx extension for the course book.
+
+- Notebooks executed for the book draw their controls as precomputed frames switched by a few
+  lines of JavaScript (``lectures_lib.interactive`` static mode), since no kernel runs behind a
+  built page.
+- The page must work offline: MathJax is vendored from the npm registry at build time (cached
+  in ``.cache/vendor``) and served from the build's own ``_static``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+MATHJAX = "mathjax@3.2.2"
+VENDOR = Path(__file__).resolve().parents[2] / ".cache" / "vendor"
+
+
+def vendor_mathjax(dest: Path) -> None:
+    """es5/tex-chtml-full.js and its woff-v2 fonts from the npm package, unpacked once."""
+    if (dest / "mathjax" / "tex-chtml-full.js").exists():
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            subprocess.run(["npm", "pack", MATHJAX, "--silent"], cwd=tmp, check=True, capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise RuntimeError(f"could not fetch {MATHJAX} from the npm registry to serve math offline: {exc}")
+        tgz = next(Path(tmp).glob("mathjax-*.tgz"))
+        with tarfile.open(tgz) as tar:
+            wanted = [m for m in tar.getmembers()
+                      if m.name == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in m.name]
+            tar.extractall(tmp, members=wanted, filter="data")
+        staged = dest / "mathjax.partial"
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(Path(tmp) / "package" / "es5", staged)
+        staged.rename(dest / "mathjax")
+
+
+def config_inited(app, config):
+    VENDOR.mkdir(parents=True, exist_ok=True)
+    vendor_mathjax(VENDOR)
+    config.html_static_path = list(config.html_static_path) + [str(VENDOR), str(Path(__file__).parents[1] / "_static")]
+    config.mathjax_path = "mathjax/tex-chtml-full.js"
+
+
+def dedupe_scripts(app, pagename, templatename, context, doctree):
+    """sphinx-thebe registers its inline configuration script twice under Jupyter Book, and the
+    second copy throws "THEBE_JS_URL has already been declared"; keep one of each script."""
+    scripts, seen, unique = context.get("script_files", []), set(), []
+    for script in scripts:
+        key = (getattr(script, "filename", script) or "", repr(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    scripts[:] = unique
+
+
+def setup(app):
+    os.environ["LECTURES_LIB_STATIC"] = "1"  # kernels started for execution inherit it
+    app.connect("config-inited", config_inited)
+    app.connect("html-page-context", dedupe_scripts, priority=900)  # after others add theirs
+    # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit (no stored mode, and
+    # sphinx-book-theme has no default_mode option): start from "auto", the theme's own default.
+    app.add_js_file(None, body='document.documentElement.dataset.mode = '
+                               'localStorage.getItem("mode") || "auto";', priority=1)
+    app.add_css_file("lectures.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
