@@ -24,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml $(wildcard lectures_lib/__init__.py)
 	touch $(STAMP)
 
 test: venv
-	$(PY) -m pytest -n $(JOBS) tests
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup tests
 
 # -W: warnings are errors; -n: nitpicky (every unresolved reference warns);
 # --keep-going: report all warnings, then fail.  Notebook errors fail via

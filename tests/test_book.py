@@ -1,0 +1,172 @@
+"""The built book: it builds strictly, every chapter executes, and in a real browser every
+page loads with no network, no console error, rendered math, and controls and polls that work
+with no kernel behind the page.
+
+The browser tests use Debian's Chromium (/usr/bin/chromium) through Playwright; without it they
+skip and say how to enable them. All tests here share one build (xdist group "book").
+"""
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.xdist_group("book")
+
+
+def chapters():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"]] + [c["file"] for c in toc.get("chapters", [])]
+
+
+@pytest.fixture(scope="session")
+def book():
+    """Build the book as `make book` does (strict; cached execution), once per session."""
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--path-output", ".",
+           "-W", "-n", "--keep-going"]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, f"the book does not build:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
+    return HTML
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_chapter_is_built_and_executed_without_tracebacks(book, chapter):
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    assert "Traceback (most recent call last)" not in page and "output traceback" not in page
+    source = ROOT / f"{chapter}.ipynb"
+    if source.exists():  # notebook chapters: downloadable as .ipynb, and executed
+        assert (book / "_sources" / f"{chapter}.ipynb").exists()
+        assert 'class="cell_output' in page, f"{chapter} shows no executed output"
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_chapter_has_a_control_and_launch_buttons(book, chapter):
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    assert 'class="ll-explore"' in page, f"{chapter} has no control a reader can move"
+    for host in ["mybinder.org", "colab.research.google.com", "jupyterhub"]:
+        assert host in page, f"{chapter} has no {host} launch button"
+
+
+def test_notebook_sources_are_committed_without_outputs():
+    import nbformat
+
+    for chapter in chapters():
+        path = ROOT / f"{chapter}.ipynb"
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `apt-get install chromium` "
+                    "(.ci/run does) to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def server(book):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(book)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+
+
+def open_page(browser, base, chapter):
+    """Load a page; return it with the requests that tried to leave the machine and the errors."""
+    page = browser.new_page()
+    outside, errors = [], []
+
+    def route(r):
+        if r.request.url.startswith(base) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{base}/{chapter}.html", wait_until="networkidle")
+    return page, outside, errors
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_page_loads_offline_without_errors_and_renders_math(browser, server, chapter):
+    page, outside, errors = open_page(browser, server, chapter)
+    try:
+        if page.locator(".math").count():  # Sphinx marks every formula with class "math"
+            page.wait_for_selector("mjx-container", timeout=15000)
+            assert page.locator("mjx-container").count() > 0
+            assert page.locator("mjx-merror, .MathJax_Error").count() == 0, "MathJax could not typeset a formula"
+        assert outside == [], f"requests left the machine: {outside}"
+        assert errors == [], f"console errors: {errors}"
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_control_switches_its_figure(browser, server, chapter):
+    page, outside, errors = open_page(browser, server, chapter)
+    try:
+        widgets = page.locator(".ll-explore")
+        assert widgets.count() > 0
+        for i in range(widgets.count()):
+            w = widgets.nth(i)
+            img = w.locator("img.ll-frame")
+            for j in range(w.locator("input.ll-range").count()):
+                slider = w.locator("input.ll-range").nth(j)
+                start, top = slider.input_value(), int(slider.get_attribute("max"))
+                target = "0" if start != "0" else str(top)
+                before = img.get_attribute("src")
+                slider.fill(target)
+                assert img.get_attribute("src") != before, f"control {j} of figure {i} did not change the figure"
+                assert w.locator("output").nth(j).text_content().strip()
+                slider.fill(start)
+                assert img.get_attribute("src") == before
+        assert errors == [] and outside == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_poll_marks_answers(browser, server, chapter):
+    page, _, errors = open_page(browser, server, chapter)
+    try:
+        polls = page.locator(".ll-poll")
+        for i in range(polls.count()):
+            poll = polls.nth(i)
+            correct = poll.get_attribute("data-correct").split(",")
+            inputs = poll.locator("input")
+            for k in range(inputs.count()):  # the right answer
+                if (str(k) in correct) != inputs.nth(k).is_checked():
+                    inputs.nth(k).click()
+            poll.locator("button.ll-check").click()
+            assert poll.locator(".ll-feedback").text_content() == "Correct."
+            assert poll.locator(".ll-why").is_visible()
+            wrong = next(k for k in range(inputs.count()) if str(k) not in correct)
+            inputs.nth(wrong).click()  # a wrong one (radio: replaces; checkbox: adds)
+            poll.locator("button.ll-check").click()
+            assert poll.locator(".ll-feedback").text_content() == "Not quite."
+        assert errors == []
+    finally:
+        page.close()
