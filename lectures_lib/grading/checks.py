@@ -1,0 +1,314 @@
+"""The homework's hidden checks: a student's optimizer against the reference, step by step.
+
+At every step of a reference run the student's ``step`` gets exactly the reference's (w, state)
+(teacher forcing), so one wrong rule cannot spoil later steps, and each difference is put down
+to the one behaviour it breaks. A failed check raises ``GradingError`` naming the scenario, the
+step, the weight, the quantity, and both values.
+
+Import this module before any student code runs: the reference trajectories and the functions
+used to compare are taken at import, so a student who later redefines ``np.allclose``, the
+reference classes or helpers in the notebook cannot change a result.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import math
+import warnings
+
+import numpy as np
+
+from . import scenarios as _scenarios
+
+_abs, _float, _len, _isfinite = builtins.abs, builtins.float, builtins.len, math.isfinite
+_asarray, _array = np.asarray, np.array
+_errstate, _catch_warnings, _simplefilter = np.errstate, warnings.catch_warnings, warnings.simplefilter
+
+
+class GradingError(Exception):
+    """A check failed; the message says where and why, in plain words."""
+
+
+BEHAVIOURS = {
+    "rprop": {
+        "step": "a step is -sign(g)·Δ, and the state starts with Δ = Δ0 and no previous derivative",
+        "growth": "when the derivative keeps its sign, Δ grows by η⁺",
+        "shrink": "when the derivative changes sign, Δ shrinks by η⁻",
+        "clamps": "Δ stays between Δmin and Δmax",
+        "backtracking": "on a sign change the previous step is undone and the derivative forgotten",
+    },
+    "quickprop": {
+        "fallback": "a gradient step -η·g where no parabola can be fitted (first step, zero step, unchanged slope)",
+        "secant": "the secant step Δw·g/(g' - g) lands on the minimum of the parabola",
+        "growth_limit": "no step grows beyond max_growth times the previous one",
+    },
+    "nesterov": {
+        "look_ahead": "the gradient is taken once, at the look-ahead point W + βΔW",
+        "update": "ΔW <- βΔW - η∇E and W <- W + ΔW",
+        "returns_w": "step returns W, not the look-ahead point",
+        "schedule": "a learning-rate schedule is used as η_k = lr(k), counting k in the state",
+    },
+}
+STATE_KEYS = {"rprop": ("delta", "g_prev", "dw"), "quickprop": ("k", "dw", "g_prev"), "nesterov": ("k", "dw")}
+
+
+def _student_state(part, s):
+    """The reference state in the homework's dict form (fresh copies)."""
+    if part == "rprop":
+        return {"delta": _array(s.delta), "g_prev": _array(s.g), "dw": _array(s.dw)}
+    if part == "quickprop":
+        return {"k": s.k, "dw": _array(s.dw), "g_prev": _array(s.g)}
+    return {"k": s.k, "dw": _array(s.dw)}
+
+
+def _close(a, b):
+    return _abs(a - b) <= 1e-9 + 1e-7 * _abs(b)
+
+
+def _all_close(a, b):
+    a, b = _asarray(a, dtype=float), _asarray(b, dtype=float)
+    return a.shape == b.shape and builtins.all(_close(_float(x), _float(y)) for x, y in zip(a.ravel(), b.ravel()))
+
+
+def _fmt(x):
+    x = _asarray(x, dtype=float)
+    return f"{_float(x):.6g}" if x.ndim == 0 else "[" + ", ".join(f"{_float(v):.6g}" for v in x.ravel()) + "]"
+
+
+class _Recorder:
+    """The objective as the student's code sees it: counts where the gradient is taken."""
+
+    def __init__(self, objective):
+        self._objective, self.points = objective, []
+        self.dim = getattr(objective, "dim", None)
+
+    def value(self, w):
+        return self._objective.value(_array(w, dtype=float))
+
+    def grad(self, w):
+        self.points.append(_array(w, dtype=float))
+        return self._objective.grad(_array(w, dtype=float))
+
+
+_RUNS = {}
+for _part in BEHAVIOURS:
+    _RUNS[_part] = [(s, _scenarios.trajectory(s)) for s in getattr(_scenarios, _part)()]
+
+
+def expect(what: str, got, want) -> None:
+    """For visible tests: raise ``GradingError`` saying what was expected unless got == want."""
+    __tracebackhide__ = True  # IPython and pytest show the message, not this frame
+    if not _all_close(got, want):
+        raise GradingError(f"{what}: expected {_fmt(want)}, got {_fmt(got)}")
+
+
+def check(part: str, behaviour: str, cls) -> None:
+    """Raise ``GradingError`` unless the student's class gets ``behaviour`` right everywhere."""
+    __tracebackhide__ = True
+    if behaviour not in BEHAVIOURS[part]:
+        raise ValueError(f"unknown behaviour {behaviour!r} for {part}")
+    _refuse_reference(cls)
+    for scenario, traj in _RUNS[part]:
+        where = f'On the problem "{scenario.name}"'
+        try:
+            opt = cls(**scenario.kwargs)
+        except Exception as exc:  # noqa: BLE001 - the student's constructor
+            raise GradingError(f"{where}: {_call(cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}") from None
+        _check_init(part, behaviour, opt, scenario, traj[0], where)
+        for k in range(scenario.steps):
+            for b, message in _step_findings(part, opt, scenario, traj, k):
+                if b == behaviour:
+                    raise GradingError(f"{where}, step {k + 1}: {message}")
+
+
+def _call(cls, kwargs):
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if not callable(v))
+    return f"{cls.__name__}({args})"
+
+
+def _refuse_reference(cls):
+    __tracebackhide__ = True
+    try:
+        source = inspect.getsource(cls)
+    except (OSError, TypeError):
+        source = ""
+    if "lectures_lib" in source or getattr(cls, "__module__", "").startswith("lectures_lib"):
+        raise GradingError(f"{cls.__name__} uses the course library's implementation; write your own")
+
+
+def _check_init(part, behaviour, opt, scenario, first, where):
+    owner = {"rprop": "step", "quickprop": "fallback", "nesterov": "update"}[part]
+    __tracebackhide__ = True
+    try:
+        with _errstate(all="ignore"):
+            state = opt.init(_array(scenario.w0, dtype=float))
+    except Exception as exc:  # noqa: BLE001 - the student's init
+        raise GradingError(f"{where}: init(w) raised {type(exc).__name__}: {exc}") from None
+    problem = _state_problem(part, state, scenario.w0.size)
+    if problem:
+        raise GradingError(f"{where}: init(w) {problem}")
+    expected = _student_state(part, first[1])
+    for key in STATE_KEYS[part]:
+        if behaviour == owner and not _all_close(state[key], expected[key]):
+            raise GradingError(f"{where}: init(w) should start with {key} = {_fmt(expected[key])}, "
+                               f"yours is {_fmt(state[key])}")
+
+
+def _state_problem(part, state, d):
+    if not isinstance(state, dict):
+        return f"must return a dict with keys {STATE_KEYS[part]}, got {type(state).__name__}"
+    for key in STATE_KEYS[part]:
+        if key not in state:
+            return f"returned a state without the key {key!r} (it needs {STATE_KEYS[part]})"
+        if key != "k" and _asarray(state[key]).shape != (d,):
+            return f"returned state[{key!r}] of shape {_asarray(state[key]).shape}, expected ({d},)"
+    return ""
+
+
+def _run_student(part, opt, scenario, traj, k):
+    """The student's step from the reference's w_k and state_k: (w, state, gradient points)."""
+    w, state = traj[k]
+    rec = _Recorder(scenario.objective)
+    with _catch_warnings():
+        _simplefilter("ignore")
+        with _errstate(all="ignore"):
+            out = opt.step(rec, _array(w), _student_state(part, state))
+    if not (isinstance(out, tuple) and _len(out) == 2):
+        raise TypeError("step must return a pair (w, state)")
+    w_new, s_new = out
+    if _asarray(w_new).shape != w.shape:
+        raise TypeError(f"step returned w of shape {_asarray(w_new).shape}, expected {w.shape}")
+    problem = _state_problem(part, s_new, w.size)
+    if problem:
+        raise TypeError(f"step {problem}")
+    return _asarray(w_new, dtype=float), s_new, rec.points
+
+
+def _step_findings(part, opt, scenario, traj, k):
+    """[(behaviour, message)] for every difference in step k -> k+1, in order of weights."""
+    try:
+        w_s, s_s, points = _run_student(part, opt, scenario, traj, k)
+    except Exception as exc:  # noqa: BLE001
+        message = f"your step raised {type(exc).__name__}: {exc}"
+        if "schedule" in scenario.tags:
+            return [({"nesterov": "schedule", "quickprop": "fallback"}.get(part, "step"), message)]
+        return [(b, message) for b in BEHAVIOURS[part]]
+    return {"rprop": _rprop, "quickprop": _quickprop, "nesterov": _nesterov}[part](scenario, traj, k, w_s, s_s, points)
+
+
+def _rprop(scenario, traj, k, w_s, s_s, points):
+    ref = scenario.reference
+    (w, s), (w1, s1) = traj[k], traj[k + 1]
+    g = scenario.objective.grad(w)
+    out = []
+    for i in range(w.size):
+        gp, gi, d_old, d_new = _float(s.g[i]), _float(g[i]), _float(s.delta[i]), _float(s1.delta[i])
+        sd, sw, sg, sdw = (_float(_asarray(s_s["delta"])[i]), _float(w_s[i]), _float(_asarray(s_s["g_prev"])[i]),
+                           _float(_asarray(s_s["dw"])[i]))
+        at = f"weight {i}: "
+        same, flip = gp * gi > 0, gp * gi < 0
+        if not _close(sd, d_new):
+            factor = ref.eta_plus if same else ref.eta_minus
+            unclamped = factor * d_old
+            clamp_active = (same or flip) and not ref.delta_min <= unclamped <= ref.delta_max
+            if clamp_active and (_close(sd, unclamped) or not ref.delta_min <= sd <= ref.delta_max):
+                out.append(("clamps", at + f"η·Δ = {factor:g} × {d_old:.6g} = {unclamped:.6g} is outside "
+                                           f"[Δmin, Δmax] = [{ref.delta_min:g}, {ref.delta_max:g}], so Δ becomes "
+                                           f"{d_new:.6g}; yours is {sd:.6g}"))
+            elif same:
+                out.append(("growth", at + f"the derivative kept its sign (before {gp:.6g}, now {gi:.6g}), so Δ "
+                                           f"grows to min(η⁺·Δ, Δmax) = min({ref.eta_plus:g} × {d_old:.6g}, "
+                                           f"{ref.delta_max:g}) = {d_new:.6g}; yours is {sd:.6g}"))
+            elif flip:
+                out.append(("shrink", at + f"the derivative changed sign (before {gp:.6g}, now {gi:.6g}), so Δ "
+                                           f"shrinks to max(η⁻·Δ, Δmin) = max({ref.eta_minus:g} × {d_old:.6g}, "
+                                           f"{ref.delta_min:g}) = {d_new:.6g}; yours is {sd:.6g}"))
+            else:
+                out.append(("step", at + f"with no previous derivative to compare (g'·g = 0), Δ stays "
+                                         f"{d_new:.6g}; yours became {sd:.6g}"))
+            continue
+        if flip:
+            if not _close(sw, _float(w1[i])):
+                out.append(("backtracking", at + f"the derivative changed sign (before {gp:.6g}, now {gi:.6g}): "
+                                                 f"Rprop+ undoes the previous step {_float(s.dw[i]):.6g}, so w goes back "
+                                                 f"to {_float(w1[i]):.6g}; yours is {sw:.6g}"))
+            elif not _close(sg, 0.0):
+                out.append(("backtracking", at + "after undoing a step the derivative is forgotten (stored as 0) so "
+                                                 f"the next step does not adapt Δ; your stored derivative is {sg:.6g}"))
+        elif not _close(sw, _float(w1[i])):
+            out.append(("step", at + f"the step is -sign(g)·Δ = -sign({gi:.6g}) × {d_new:.6g}, so w becomes "
+                                     f"{_float(w1[i]):.6g}; yours is {sw:.6g}"))
+        elif not _close(sg, gi):
+            out.append(("step", at + f"the state must remember this derivative ({gi:.6g}); yours holds {sg:.6g}"))
+        elif not _close(sdw, _float(s1.dw[i])):
+            out.append(("backtracking", at + f"the state must remember the step just taken ({_float(s1.dw[i]):.6g}) "
+                                             f"so a later sign change can undo it; yours holds {sdw:.6g}"))
+    return out
+
+
+def _quickprop(scenario, traj, k, w_s, s_s, points):
+    ref = scenario.reference
+    mu = ref.max_growth
+    (w, s), (w1, s1) = traj[k], traj[k + 1]
+    g = scenario.objective.grad(w)
+    out = []
+    for i in range(w.size):
+        dwp, gp, gi = _float(s.dw[i]), _float(s.g[i]), _float(g[i])
+        move, smove = _float(w1[i] - w[i]), _float(w_s[i] - w[i])
+        at = f"weight {i}: "
+        fallback = dwp == 0.0 or gp == gi
+        r = 0.0 if fallback else gi / (gp - gi)
+        capped = not fallback and mu is not None and (r > mu or r < -1.0)
+        owner = "fallback" if fallback else ("growth_limit" if capped else "secant")
+        if not (_isfinite(smove) and _close(smove, move)):
+            if fallback:
+                why = "this is the first step" if k == 0 else (
+                    "the previous step was zero" if dwp == 0.0 else f"the slope did not change ({gi:.6g})")
+                out.append(("fallback", at + f"no parabola can be fitted ({why}), so the step is -η·g = {move:.6g}; "
+                                             f"yours is {smove:.6g}"))
+            elif capped and _abs(smove) > mu * _abs(dwp) * (1 + 1e-7):
+                out.append(("growth_limit", at + f"the secant factor g/(g' - g) = {r:.6g} is beyond the limit, so the "
+                                                 f"step is max_growth × Δw = {mu:g} × {dwp:.6g} = {move:.6g}; yours is "
+                                                 f"{smove:.6g}, larger than {mu:g} times the previous step"))
+            else:
+                out.append(("secant", at + f"previous step Δw = {dwp:.6g}, slopes g' = {gp:.6g} and g = {gi:.6g}: "
+                                           f"the step is {move:.6g} (to the parabola's minimum"
+                                           f"{', capped' if capped else ''}); yours is {smove:.6g}"))
+            continue
+        if not _close(_float(_asarray(s_s["dw"])[i]), _float(s1.dw[i])) or not _close(
+                _float(_asarray(s_s["g_prev"])[i]), gi):
+            out.append((owner, at + f"the state must remember the step taken ({_float(s1.dw[i]):.6g}) and the slope "
+                                    f"({gi:.6g}); yours holds dw = {_float(_asarray(s_s['dw'])[i]):.6g}, "
+                                    f"g_prev = {_float(_asarray(s_s['g_prev'])[i]):.6g}"))
+    if s_s["k"] != s1.k:
+        out.append(("fallback", f"the state must count steps: k should be {s1.k}, yours is {s_s['k']!r}"))
+    return out
+
+
+def _nesterov(scenario, traj, k, w_s, s_s, points):
+    ref = scenario.reference
+    (w, s), (w1, s1) = traj[k], traj[k + 1]
+    look = w + ref.beta * s.dw
+    if _len(points) != 1 or not _all_close(points[0], look):
+        taken = "nowhere" if not points else " and ".join(_fmt(p) for p in points)
+        hint = " (that is W itself, as plain momentum does)" if points and _all_close(points[0], w) else ""
+        return [("look_ahead", f"the gradient is taken once, at the look-ahead point W + βΔW = {_fmt(look)}; "
+                               f"yours was taken at {taken}{hint}")]
+    g = scenario.objective.grad(look)
+    lr = ref.lr(k) if callable(ref.lr) else ref.lr
+    if not _all_close(s_s["dw"], s1.dw):
+        if "schedule" in scenario.tags:
+            for j in (0, k - 1, k + 1):
+                if j >= 0 and _all_close(s_s["dw"], ref.beta * s.dw - ref.lr(j) * g):
+                    return [("schedule", f"the learning rate of this step is lr({k}) = {lr:.6g}, so ΔW = "
+                                         f"{_fmt(s1.dw)}; yours is {_fmt(s_s['dw'])}, which is what lr({j}) = "
+                                         f"{ref.lr(j):.6g} gives")]
+        return [("update", f"ΔW = βΔW - η∇E(W + βΔW) = {_fmt(s1.dw)}; yours is {_fmt(s_s['dw'])}")]
+    if not _all_close(w_s, w1):
+        if _all_close(w_s, w1 + ref.beta * s1.dw):
+            return [("returns_w", f"step should return W = {_fmt(w1)}; yours returned the look-ahead point "
+                                  f"W + βΔW = {_fmt(w_s)}")]
+        return [("update", f"W + ΔW = {_fmt(w1)}; yours is {_fmt(w_s)}")]
+    if s_s["k"] != s1.k:
+        return [("schedule", f"the state must count steps for lr(k): k should be {s1.k}, yours is {s_s['k']!r}")]
+    return []
