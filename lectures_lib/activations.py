@@ -10,8 +10,11 @@ import numpy as np
 
 
 def sigmoid(z):
-    """The logistic function 1 / (1 + e^{-z}), without overflow for large |z|."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))
+    """The logistic function 1 / (1 + e^{-z}), with neither overflow for large |z| nor
+    underflow to 0 before e^{z} itself underflows (z < -745) for very negative z."""
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _softmax(z):

@@ -62,7 +62,7 @@ def spoiler_set(n: int = 5, t: float = 10.0, spoilers: int = 1, seed: int = 0):
     rng = np.random.default_rng(seed)
     xp, xn = rng.uniform(0.0, 1.0, n), rng.uniform(-1.5, -0.5, n)
     X = np.vstack([np.column_stack([xp, 1.0 - xp]), np.column_stack([xn, -1.0 - xn]),
-                   [[0.1 * j, -float(t) - j] for j in range(spoilers)]])
+                   np.reshape([[0.1 * j, -float(t) - j] for j in range(spoilers)], (-1, 2))])
     return X, np.concatenate([np.ones(n), -np.ones(n), np.ones(spoilers)])
 
 

@@ -1,0 +1,14 @@
+"""nbgrader configuration for the course's homework (this folder is the course directory)."""
+import os
+
+c = get_config()  # noqa: F821 - provided by nbgrader
+
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.course_id = "nn-optimization"
+
+# What a student sees where a solution was: the exact interface stays, the body raises.
+c.ClearSolutions.code_stub = {"python": 'raise NotImplementedError("write this part")'}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# A student's notebook gets this long per cell when it is autograded.
+c.ExecutePreprocessor.timeout = 300

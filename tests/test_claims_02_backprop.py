@@ -1,0 +1,128 @@
+"""Numeric claims of book/02_backprop.ipynb, recomputed from the library."""
+import numpy as np
+import pytest
+
+from lectures_lib import mlp, numdiff, optim
+from lectures_lib.perceptron import (brady_points, errors, neuron_objective, perceptron, spoiler_set,
+                                     three_point_optimum)
+
+EPS = 0.01
+
+
+def backprop(X, lab, eps=EPS, max_iter=4000, tol=1e-13, lr=10.0):
+    return optim.minimize(neuron_objective(X, lab, eps), three_point_optimum(eps), optim.GradientDescent(lr),
+                          max_iter=max_iter, tol=tol)
+
+
+def spoiler_grad(t, eps):
+    X, lab = brady_points(t)
+    return neuron_objective(X[3:], lab[3:], eps).grad(three_point_optimum(eps))
+
+
+def test_threshold_error_is_flat_between_T1_and_T2_while_divergence_changes():
+    x1 = np.array([[-2.0], [-1.2], [-0.5], [0.3], [0.9], [1.6], [2.4]])
+    lab1 = np.array([-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0])
+    assert errors([1.0, -1.0], x1, lab1) == errors([1.0, -1.4], x1, lab1)
+    loss = neuron_objective(x1, lab1)
+    assert abs(loss.value(np.array([1.0, -1.0])) - loss.value(np.array([1.0, -1.4]))) > 1e-3
+
+
+def test_u_and_three_point_fit():
+    w = three_point_optimum(EPS)
+    assert w[0] == pytest.approx(np.log(99), rel=1e-12) and w[0] == pytest.approx(4.5951, abs=1e-4)
+    X3, lab3 = brady_points(spoiler=False)
+    assert neuron_objective(X3, lab3, EPS).value(w) < 1e-30
+    tr = optim.minimize(neuron_objective(X3, lab3, EPS), np.zeros(3), optim.GradientDescent(10.0),
+                        max_iter=20000, tol=1e-14)
+    assert np.abs(tr.w[-1] - w).max() < 0.01 and errors(tr.w[-1], X3, lab3) == 0
+
+
+@pytest.mark.parametrize("t", [5.0, 10.0, 20.0, 100.0])
+def test_perceptron_needs_t_plus_4_updates(t):
+    w, n, ok = perceptron(*brady_points(t))
+    assert ok and n == t + 4
+
+
+@pytest.mark.parametrize("t", [1.0, 2.0, 3.0])
+@pytest.mark.parametrize("eps", [0.01, 0.1])
+def test_spoiler_gradient_formula_and_quarter(t, eps):
+    w = three_point_optimum(eps)
+    z = -w[1] * t + w[2]
+    s = 1 / (1 + np.exp(-z))
+    g = spoiler_grad(t, eps)
+    np.testing.assert_allclose(g[1:], [2 * (1 - eps - s) * s * (1 - s) * t, -2 * (1 - eps - s) * s * (1 - s)],
+                               rtol=1e-8)
+    full = neuron_objective(*brady_points(t), eps).grad(w)
+    np.testing.assert_allclose(4 * full, g, rtol=1e-6, atol=1e-15)
+
+
+def test_gradient_sizes_quoted_and_the_pull_falls_like_exp_minus_ut():
+    assert 5e-6 < spoiler_grad(3.0, EPS)[1] < 7e-6
+    u = three_point_optimum(EPS)[0]
+    for t in (8.5, 10.0, 20.0):  # no underflow: backprop's pull matches the formula
+        s = np.exp(-u * t) / (1 + np.exp(-u * t))
+        assert spoiler_grad(t, EPS)[1] == pytest.approx(2 * (1 - EPS - s) * s * (1 - s) * t, rel=1e-9)
+    assert 1e-19 < spoiler_grad(10.0, EPS)[1] < 3e-19
+
+
+def test_t3_is_a_broad_local_minimum_that_misclassifies_the_spoiler():
+    X, lab = brady_points(3.0)
+    loss = neuron_objective(X, lab, EPS)
+    w = optim.minimize(loss, three_point_optimum(EPS), optim.GradientDescent(10.0), max_iter=20000, tol=0.0).w[-1]
+    assert np.linalg.norm(loss.grad(w)) < 1e-7
+    lam = np.linalg.eigvalsh(numdiff.hess(loss.grad, w))
+    assert np.all(lam > 0) and lam.max() < 1e-3
+    assert errors(w, X, lab) == 1
+
+
+@pytest.mark.parametrize("eps, separating_ts, stuck_ts", [
+    (0.01, [1.0, 1.5, 2.0, 2.5], [3.0, 4.0, 6.0, 10.0]),
+    (0.05, [1.0, 2.0, 3.0], [4.0, 6.0, 10.0]),
+    (0.1, [1.0, 3.0, 4.0], [6.0, 10.0]),
+])
+def test_switch_from_separating_to_stuck(eps, separating_ts, stuck_ts):
+    for t in separating_ts:
+        X, lab = brady_points(t)
+        assert errors(backprop(X, lab, eps).w[-1], X, lab) == 0, t
+    for t in stuck_ts:
+        X, lab = brady_points(t)
+        assert errors(backprop(X, lab, eps).w[-1], X, lab) == 1, t
+        assert perceptron(X, lab)[2]
+
+
+def test_loss_curves_t2_fast_t25_slow_t3_never():
+    def first_below(t):
+        tr = backprop(*brady_points(t), max_iter=6000, tol=0.0)
+        below = np.flatnonzero(tr.loss < 0.1)
+        return below[0] if below.size else None
+    assert first_below(2.0) < 1000
+    assert 2000 < first_below(2.5) < 6000
+    assert first_below(3.0) is None
+
+
+@pytest.mark.parametrize("spoilers", [1, 2, 3])
+def test_spoiler_set_explorer(spoilers):
+    for t in [2.0, 3.0, 5.0, 10.0]:
+        X, lab = spoiler_set(5, t, spoilers)
+        w = optim.minimize(neuron_objective(X, lab), three_point_optimum(), optim.GradientDescent(10.0),
+                           max_iter=3000, tol=1e-13).w[-1]
+        assert errors(w, X, lab) == (0 if t == 2.0 else spoilers)
+        assert errors(perceptron(X, lab)[0], X, lab) == 0
+
+
+def test_variance_numbers():
+    Xs, labs = spoiler_set(5, 10.0, 1)
+    wp0, wp1 = perceptron(Xs[:10], labs[:10])[0], perceptron(Xs, labs)[0]
+    assert np.abs(wp1 - wp0).max() > 2  # the perceptron swings
+    wb = [optim.minimize(neuron_objective(XX, ll), three_point_optimum(), optim.GradientDescent(10.0),
+                         max_iter=3000, tol=1e-13).w[-1] for XX, ll in [(Xs[:10], labs[:10]), (Xs, labs)]]
+    assert np.abs(wb[1] - wb[0]).max() < 1e-6  # backprop does not move
+
+
+def test_small_mlp_does_classify_the_spoilers():
+    Xs2, labs2 = spoiler_set(5, 10.0, 2)
+    net = mlp.MLP([2, 4, 1], ["tanh", "sigmoid"], "l2")
+    loss = net.objective(Xs2, np.where(labs2 > 0, 0.99, 0.01))
+    for seed in range(3):
+        w = optim.minimize(loss, net.init(seed), optim.GradientDescent(2.0), max_iter=3000, tol=0.0).w[-1]
+        assert np.sum((net.predict(w, Xs2).ravel() > 0.5) != (labs2 > 0)) == 0

@@ -1,0 +1,127 @@
+"""Numeric claims of book/04_convergence.ipynb, recomputed from the library."""
+import numpy as np
+import pytest
+
+from lectures_lib import convergence, examples, objectives, optim
+
+
+def gd(q, w0, eta, steps, tol=0.0):
+    return optim.minimize(q, w0, optim.GradientDescent(eta), max_iter=steps, tol=tol)
+
+
+def test_rate_is_constant_and_bounds_the_gap():
+    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)
+    trace = gd(q, [3.0, 2.0], 0.1, 60)
+    gap = trace.loss - q.min_value()
+    R = convergence.gd_rate(q.A, 0.1) ** 2
+    assert R == pytest.approx(0.64)
+    assert convergence.measured_rate(trace.loss, q.min_value()) == pytest.approx(0.64, abs=1e-4)
+    assert np.all(gap <= gap[0] * R ** np.arange(len(gap)) + 1e-15)
+
+
+Q1 = objectives.Quadratic([[2.0]], b=[-2.0], c=1.0)  # E = (w - 1)^2, a = 2
+
+
+def test_eta_opt_is_one_newton_step():
+    assert convergence.eta_opt(2.0) == 0.5
+    trace = gd(Q1, [-1.5], 0.5, 1)
+    assert trace.w[1, 0] == pytest.approx(1.0, abs=1e-15)
+
+
+@pytest.mark.parametrize("ratio, name", [(0.25, "monotone"), (0.5, "monotone"), (1.5, "oscillating"),
+                                         (1.9, "oscillating"), (2.1, "divergent")])
+def test_three_regimes(ratio, name):
+    eta = ratio * 0.5
+    assert convergence.regime(eta, 2.0) == name
+    err = gd(Q1, [-1.5], eta, 25).w[:, 0] - 1.0
+    ratios = err[1:] / err[:-1]
+    assert np.allclose(ratios, 1 - 2 * eta)
+    if name == "monotone":
+        assert np.all(ratios > 0) and np.all(np.abs(ratios) < 1)
+    elif name == "oscillating":
+        assert np.all(ratios < 0) and np.all(np.abs(ratios) < 1)
+    else:
+        assert np.all(np.abs(ratios) > 1) and abs(err[-1]) > 10 * abs(err[0])
+
+
+def test_twice_eta_opt_is_a_two_cycle_that_fools_the_stopping_rule():
+    assert convergence.regime(1.0, 2.0) == "periodic"
+    trace = gd(Q1, [-1.5], 1.0, 25)
+    assert trace.converged and trace.nit == 1 and trace.w[1, 0] == 3.5
+    back = gd(Q1, trace.w[-1], 1.0, 1)
+    assert back.w[-1, 0] == -1.5
+
+
+def test_slides_two_learning_rates_example():
+    ex = examples.two_learning_rates()
+    q, tr = ex["objective"], ex["trace"]
+    assert ex["lr"] == pytest.approx(1.729)
+    assert convergence.max_stable_lr(q.A) == pytest.approx(1.82)
+    assert np.allclose(sorted(convergence.optimal_rates(q.A)), [0.91, 1.0])
+    # both coordinates oscillate (sign flips every step) and converge, w2 more slowly
+    for i, factor in [(0, 1 - 1.729), (1, 1 - 1.9)]:
+        assert np.allclose(tr.w[1:, i] / tr.w[:-1, i], factor)
+    assert abs(tr.w[-1, 0]) < 1e-6 < abs(tr.w[-1, 1]) < 0.01
+    assert gd(q, [-1.5, 1.5], 1.85, 200).diverged or gd(q, [-1.5, 1.5], 1.85, 200).loss[-1] > 1e3
+
+
+def test_diagonal_slices_are_shifted_copies():
+    qd = objectives.Quadratic(np.diag([1.0, 4.0]), b=[-1.0, 2.0])
+    w1 = np.linspace(-3, 5, 50)
+    slices = [qd.value(np.stack([w1, np.full_like(w1, w2)], -1)) for w2 in (-2.0, -0.5, 1.0)]
+    for s in slices[1:]:
+        assert np.allclose(s - slices[0], (s - slices[0])[0])
+    assert np.allclose(convergence.optimal_rates(qd.A), [1.0, 0.25])
+
+
+def test_convex_chords_above_and_double_well_chord_cuts():
+    f = objectives.Softplus(mu=0.3)
+    for u, v in [(-2.0, 1.5), (-1.0, 2.3)]:
+        t = np.linspace(0, 1, 50)[:, None]
+        chord = t[:, 0] * f.value(np.array([v])) + (1 - t[:, 0]) * f.value(np.array([u]))
+        assert np.all(f.value(t * v + (1 - t) * u) <= chord + 1e-12)
+    well = objectives.DoubleWell()
+    assert well.value(np.array([0.0, 0.0])) > 0.5 * (well.value(np.array([0.0, -1.0])) + well.value(np.array([0.0, 1.0])))
+
+
+@pytest.mark.parametrize("kappa, ratio", [(1, 1.9), (10, 1.9), (30, 1.5), (30, 0.5), (3, 1.0)])
+def test_below_twice_smallest_eta_opt_converges(kappa, ratio):
+    q = objectives.Quadratic(np.diag([1.0, kappa]))
+    assert gd(q, [-4.0, 2.0], ratio / kappa, 40, 1e-14).loss[-1] < q.value(np.array([-4.0, 2.0]))
+
+
+@pytest.mark.parametrize("kappa", [1, 3, 10, 30])
+def test_above_twice_smallest_eta_opt_grows(kappa):
+    q = objectives.Quadratic(np.diag([1.0, kappa]))
+    tr = gd(q, [-4.0, 2.0], 2.05 / kappa, 40, 1e-14)
+    assert tr.loss[-1] > tr.loss[0]
+
+
+def test_large_kappa_leaves_w1_crawling():
+    losses = [gd(objectives.Quadratic(np.diag([1.0, k])), [-4.0, 2.0], 1.0 / k, 40, 1e-14).loss[-1]
+              for k in (1, 3, 10, 30)]
+    assert np.all(np.diff(losses) > 0) and losses[-1] > 0.1 and losses[0] < 1e-12
+
+
+def test_local_eta_opt_of_softplus_depends_on_w():
+    s2 = objectives.Softplus(dim=2, mu=0.05)
+    assert np.allclose(convergence.optimal_rates(s2.hess(np.zeros(2))), 1 / 0.3)
+    assert max(convergence.optimal_rates(s2.hess(np.array([-3.0, 4.0])))) > 10
+
+
+@pytest.mark.parametrize("kappa", [2, 5, 10, 20, 50, 100])
+def test_measured_rate_matches_theory_at_best_lr(kappa):
+    q = objectives.Quadratic.from_eigenvalues([1.0, kappa], angle=np.pi / 5)
+    lr = convergence.best_lr(q.A)
+    rho = (kappa - 1) / (kappa + 1)
+    assert convergence.condition_number(q.A) == pytest.approx(kappa)
+    assert convergence.gd_rate(q.A, lr) == pytest.approx(rho)
+    trace = gd(q, [1.0, 1.0], lr, 400)
+    assert convergence.measured_rate(trace.loss, 0.0) == pytest.approx(rho**2, rel=1e-6)
+    # any other fixed step is worse in the worst direction
+    assert convergence.gd_rate(q.A, 0.9 * lr) > rho and convergence.gd_rate(q.A, 1.1 * lr) > rho
+
+
+def test_steps_to_one_in_1e10():
+    steps = {k: np.log(1e-10) / np.log(((k - 1) / (k + 1)) ** 2) for k in (2, 100)}
+    assert steps[100] > 500 and np.ceil(steps[2]) == 11

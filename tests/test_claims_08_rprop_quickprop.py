@@ -1,0 +1,96 @@
+"""Numeric claims of book/08_rprop_quickprop.ipynb, recomputed from the library."""
+import numpy as np
+import pytest
+
+from lectures_lib import mlp, objectives, optim
+
+W0 = np.array([-4.0, 3.0])
+X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+D = np.array([0.0, 1.0, 1.0, 0.0])
+NET = mlp.MLP([2, 3, 1], ["tanh", "sigmoid"], divergence="l2")
+XOR = NET.objective(X, D)
+
+
+def coupled(angle_deg):
+    return objectives.Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(angle_deg))
+
+
+def rprop_loss(variant, angle):
+    return optim.minimize(coupled(angle), W0, optim.Rprop(delta0=0.1, variant=variant), max_iter=80, tol=0.0).loss[-1]
+
+
+@pytest.mark.parametrize("variant", ["simplified", "Rprop+", "Rprop-", "iRprop+", "iRprop-"])
+def test_every_variant_converges_on_uncoupled_weights(variant):
+    assert rprop_loss(variant, 0) < 1e-8
+
+
+@pytest.mark.parametrize("angle", [30, 45])
+def test_simplified_stalls_on_coupled_weights_and_the_published_variants_do_not(angle):
+    assert rprop_loss("simplified", angle) > 1e-2
+    for v in ["Rprop+", "Rprop-", "iRprop+", "iRprop-"]:
+        assert rprop_loss(v, angle) < 1e-4  # converging, far below the stalled loop
+
+
+def steps_to(trace, target=0.01):
+    hit = np.flatnonzero(trace.loss < target)
+    return int(hit[0]) if hit.size else None
+
+
+def test_xor_table():
+    methods = {"gd1": optim.GradientDescent(1.0), "gd10": optim.GradientDescent(10.0), "rprop": optim.Rprop(),
+               "irprop": optim.Rprop(variant="iRprop-"), "qp": optim.Quickprop(3.0),
+               "qp_none": optim.Quickprop(3.0, max_growth=None)}
+    res = {n: [steps_to(optim.minimize(XOR, NET.init(seed=s), o, max_iter=1000, tol=0.0)) for s in range(10)]
+           for n, o in methods.items()}
+    med = {n: np.median([s for s in r if s is not None]) if any(s is not None for s in r) else None for n, r in res.items()}
+    solved = {n: sum(s is not None for s in r) for n, r in res.items()}
+    assert solved == {"gd1": 10, "gd10": 10, "rprop": 9, "irprop": 8, "qp": 9, "qp_none": 0}
+    assert med["gd1"] > 5 * med["rprop"]  # several times faster than GD at eta = 1
+    assert 0.7 < med["gd10"] / med["rprop"] < 1.5  # about as fast as well-tuned GD
+    assert med["qp"] < med["gd10"]
+
+
+def test_delta0_sensitivity_seed0():
+    w0 = NET.init(seed=0)
+    for d0 in [0.001, 0.01, 0.1]:
+        for v in ["Rprop+", "iRprop-"]:
+            s = steps_to(optim.minimize(XOR, w0, optim.Rprop(delta0=d0, variant=v), max_iter=300, tol=0.0))
+            assert s is not None and 25 <= s <= 55
+    for v in ["Rprop+", "iRprop-"]:
+        tr = optim.minimize(XOR, w0, optim.Rprop(delta0=1.0, variant=v), max_iter=300, tol=0.0)
+        assert tr.loss[-1] == pytest.approx(0.125, abs=1e-3)
+    assert steps_to(optim.minimize(XOR, w0, optim.GradientDescent(1.0), max_iter=300, tol=0.0)) is None
+    assert steps_to(optim.minimize(XOR, w0, optim.GradientDescent(10.0), max_iter=300, tol=0.0)) == 65
+
+
+def test_poll3_scenario():
+    q = objectives.Quadratic([[2.0]], b=[-2.0])
+    path = {v: np.round(optim.minimize(q, [1.3], optim.Rprop(delta0=0.5, variant=v), max_iter=4, tol=0.0).w[:, 0], 3)
+            for v in ["Rprop+", "Rprop-", "iRprop-", "simplified"]}
+    assert list(path["Rprop+"][:4]) == [1.3, 0.8, 1.3, 1.05]  # revert, then a smaller step, same direction
+    assert list(path["simplified"][:3]) == [1.3, 0.8, 1.05]
+    assert list(path["Rprop-"][:3]) == [1.3, 0.8, 1.05]  # no revert: straight on in the opposite direction
+    assert list(path["iRprop-"][:4]) == [1.3, 0.8, 0.8, 1.05]  # pause, then the opposite direction
+
+
+def test_quickprop_lands_on_the_parabola_minimum_and_the_literal_sign_goes_uphill():
+    q = objectives.Quadratic([[2.0]], b=[-2.0])
+    w_prev, w_k, w_next = optim.minimize(q, [-1.0], optim.Quickprop(0.1, max_growth=None), max_iter=2, tol=0.0).w[:, 0]
+    assert (w_prev, w_k) == (-1.0, pytest.approx(-0.6)) and w_next == pytest.approx(1.0)
+    literal = w_k - (w_next - w_k)
+    assert literal == pytest.approx(-2.2)
+    assert q.value(np.array([literal])) > q.value(np.array([w_k]))
+
+
+def test_quickprop_without_growth_limit_saturates_on_xor():
+    for seed in range(3):
+        free = optim.minimize(XOR, NET.init(seed=seed), optim.Quickprop(1.0, max_growth=None), max_iter=300, tol=0.0)
+        assert free.loss[-1] in (pytest.approx(0.25, abs=1e-3), pytest.approx(0.5, abs=1e-3))
+        assert np.abs(free.w).max() > 30
+        for mu in [1.75, 3.0]:
+            lim = optim.minimize(XOR, NET.init(seed=seed), optim.Quickprop(1.0, max_growth=mu), max_iter=300, tol=0.0)
+            assert lim.loss[-1] < 1e-6
+
+
+def test_simplified_lags_six_orders_at_10_degrees():
+    assert rprop_loss("simplified", 10) > 1e5 * max(rprop_loss(v, 10) for v in ["Rprop+", "Rprop-", "iRprop+", "iRprop-"])

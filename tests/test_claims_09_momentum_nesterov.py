@@ -1,0 +1,70 @@
+"""Numeric claims of book/09_momentum_nesterov.ipynb, recomputed from the library."""
+import numpy as np
+import pytest
+
+from lectures_lib import examples, mlp, objectives, optim
+from lectures_lib.optim.momentum import MomentumState
+
+EX = examples.nesterov_vs_momentum()
+Q, LR = EX["objective"], EX["lr"]
+W0 = np.array([-4.0, 3.0])
+
+
+def test_example_setting():
+    assert LR == pytest.approx(1 / Q.eigenvalues[-1]) and EX["beta"] == 0.9
+    assert Q.eigenvalues[-1] / Q.eigenvalues[0] == pytest.approx(50.0)
+
+
+def test_nesterov_converges_much_faster():
+    m, n = EX["momentum"].loss - Q.min_value(), EX["nesterov"].loss - Q.min_value()
+    assert np.argmax(m < 1e-3) == 100 and np.argmax(n < 1e-3) == 15
+    assert m[-1] / n[-1] > 100
+
+
+def test_nesterov_step_is_the_gradient_at_the_extended_point():
+    w, dw = np.array([-0.9, 0.4]), np.array([-1.0, 2.5])
+    w_nes, _ = optim.Nesterov(LR, 0.9).step(Q, w, MomentumState(3, dw))
+    w_mom, _ = optim.Momentum(LR, 0.9).step(Q, w, MomentumState(3, dw))
+    assert np.allclose(w_nes, w + 0.9 * dw - LR * Q.grad(w + 0.9 * dw))
+    assert np.allclose(w_mom, w + 0.9 * dw - LR * Q.grad(w))
+
+
+def run(opt_cls, beta, eta):
+    return optim.minimize(Q, W0, opt_cls(eta / Q.eigenvalues[-1], beta), max_iter=100, tol=0.0)
+
+
+def test_stability_limits():
+    for beta in [0.5, 0.8, 0.9, 0.95]:
+        assert 1.9 < 2 * (1 + beta)  # momentum stable at 1.9/lambda_max
+        assert 2 * (1 + beta) / (1 + 2 * beta) < 1.9  # Nesterov not
+        assert 1.3 < 2 * (1 + beta) / (1 + 2 * beta)
+        n = run(optim.Nesterov, beta, 1.9)
+        assert n.diverged or n.loss[-1] > 1e3
+        assert run(optim.Momentum, beta, 1.9).loss[-1] - Q.min_value() < 1.0
+        assert run(optim.Nesterov, beta, 1.3).loss[-1] - Q.min_value() < 1e-1
+    assert 2 * 1.9 / 2.8 == pytest.approx(1.357, abs=1e-3)
+
+
+def test_momentum_rings_at_beta_0_95_and_gd_is_slow():
+    gd = optim.minimize(Q, W0, optim.GradientDescent(LR), max_iter=100, tol=0.0).loss[-1] - Q.min_value()
+    assert run(optim.Momentum, 0.95, 1.0).loss[-1] - Q.min_value() > 1.0
+    assert run(optim.Nesterov, 0.9, 1.0).loss[-1] - Q.min_value() < 1e-3 * gd
+
+
+def test_xor_momentum_beats_gd_nesterov_no_better():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    d = np.array([0.0, 1.0, 1.0, 0.0])
+    net = mlp.MLP([2, 3, 1], ["tanh", "sigmoid"], divergence="l2")
+    xor, w0 = net.objective(X, d), net.init(seed=1)
+    gd, mom, nes = (optim.minimize(xor, w0, o, max_iter=400, tol=0.0).loss[-1]
+                    for o in [optim.GradientDescent(1.0), optim.Momentum(1.0, 0.9), optim.Nesterov(1.0, 0.9)])
+    assert gd > 15 * mom and gd > 15 * nes and nes >= mom
+
+
+def test_poll4_constant_slope():
+    slope = objectives.Function(lambda w: 2.0 * w[0], lambda w: np.array([2.0]), dim=1)
+    gd = -np.diff(optim.minimize(slope, [0.0], optim.GradientDescent(0.1), max_iter=60, tol=0.0).w[:, 0])
+    mom = -np.diff(optim.minimize(slope, [0.0], optim.Momentum(0.1, 0.9), max_iter=60, tol=0.0).w[:, 0])
+    assert np.allclose(gd, 0.2)
+    assert mom[-1] == pytest.approx(0.1 * 2 / (1 - 0.9), rel=0.01)
+    assert np.all(np.diff(mom) > 0)  # still growing: no minimum, nothing to converge to

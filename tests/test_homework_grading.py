@@ -1,0 +1,114 @@
+"""The full nbgrader round trip through `lectures-lib grade`: the reference solution scores full
+marks, the untouched release zero, each plausible wrong solution loses exactly the points of the
+behaviours it gets wrong and its feedback names them; re-running keeps manual adjustments."""
+import csv
+import html
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from homework.variants import CORRECT, WRONG
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
+CLI = Path(sys.executable).parent / "lectures-lib"
+pytestmark = pytest.mark.xdist_group("homework")
+
+
+def points():
+    nb = nbformat.read(SOURCE, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def submission(release, sources):
+    """The release notebook with the given solution-cell sources filled in."""
+    nb = nbformat.read(release, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith("_solution") and gid[: -len("_solution")] in sources:
+            cell.source = "import numpy as np\n" + sources[gid[: -len("_solution")]]
+    return nb
+
+
+def grade(course, *extra):
+    run = subprocess.run([str(CLI), "grade", str(course), "--jobs", "2", *extra], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+    with open(course / "grades.csv") as f:
+        return {row["student"]: row for row in csv.DictReader(f)}, run.stdout
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course)
+    shutil.copytree(ROOT / "assignments" / "source", course / "source")
+    grade(course)  # no submissions yet: writes the release
+    release = course / "release" / "optimizers" / "optimizers.ipynb"
+    subs = {"reference": nbformat.read(SOURCE, as_version=4), "untouched": nbformat.read(release, as_version=4)}
+    for name, (part, source, _) in WRONG.items():
+        subs[name] = submission(release, {**CORRECT, part: source})
+    for student, nb in subs.items():
+        folder = course / "submitted" / student / "optimizers"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "optimizers.ipynb")
+    rows, out = grade(course)
+    return course, rows, out
+
+
+def test_the_release_has_no_solutions_and_no_hidden_tests(course):
+    text = (course[0] / "release" / "optimizers" / "optimizers.ipynb").read_text()
+    for secret in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "checks.check(", "np.where(flipped"]:
+        assert secret not in text
+    assert 'raise NotImplementedError(\\"write this part\\")' in text
+
+
+def test_reference_scores_full_marks_and_release_scores_zero(course):
+    _, rows, out = course
+    total = sum(points().values())
+    assert rows["reference"]["score"] == f"{total:g}" == rows["reference"]["max_score"]
+    assert rows["untouched"]["score"] == "0"
+    assert "grades.csv" in out and "feedback" in out
+
+
+@pytest.mark.parametrize("name", sorted(WRONG))
+def test_each_wrong_solution_loses_exactly_its_points_and_is_told_why(course, name):
+    course_dir, rows, _ = course
+    part, _, lost = WRONG[name]
+    pts = points()
+    expected = sum(pts.values()) - sum(pts[f"{part}_{b}"] for b in lost)
+    assert float(rows[name]["score"]) == expected, f"{name}: {rows[name]}"
+    feedback = html.unescape(re.sub(r"<[^>]+>", "", Path(rows[name]["feedback"]).read_text()))
+    assert "GradingError" in feedback
+    for behaviour in lost:
+        assert f'checks.check("{part}", "{behaviour}"' in feedback  # the failing cell names it
+
+
+def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(course):
+    from nbgrader.api import Gradebook
+
+    course_dir, _, _ = course
+    url = f"sqlite:///{course_dir / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        g = gb.find_grade("rprop_backtracking", "optimizers", "optimizers", "rprop_no_backtracking")
+        g.manual_score = 3.0  # an instructor's partial credit
+        gb.db.commit()
+    rows, out = grade(course_dir)
+    assert "0 to grade" in out
+    assert float(rows["rprop_no_backtracking"]["score"]) == sum(points().values()) - 4 + 3
+    # a resubmission is graded again, the adjustment stays
+    sub = course_dir / "submitted" / "rprop_no_backtracking" / "optimizers" / "optimizers.ipynb"
+    sub.touch()
+    rows, out = grade(course_dir, "--assignment", "optimizers")
+    assert "1 to grade" in out
+    assert float(rows["rprop_no_backtracking"]["score"]) == sum(points().values()) - 4 + 3
+
+
+def test_bad_course_dir_is_a_clear_error(tmp_path):
+    run = subprocess.run([str(CLI), "grade", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 2 and "is not an nbgrader course directory" in run.stderr
