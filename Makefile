@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.stamp
 PY     := $(VENV)/bin/python
 JOBS   ?= 2
 
-.PHONY: venv test book clean
+.PHONY: venv test book grade clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ test: venv
 # execute.raise_on_error in _config.yml.  Output: ./_build/html.
 book: venv
 	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+
+# Autograde every submission under assignments/submitted/ (see README, "For instructors").
+grade: venv
+	$(VENV)/bin/lectures-lib grade assignments
 
 clean:
 	rm -rf _build

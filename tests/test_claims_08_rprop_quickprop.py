@@ -85,7 +85,8 @@ def test_quickprop_lands_on_the_parabola_minimum_and_the_literal_sign_goes_uphil
 def test_quickprop_without_growth_limit_saturates_on_xor():
     for seed in range(3):
         free = optim.minimize(XOR, NET.init(seed=seed), optim.Quickprop(1.0, max_growth=None), max_iter=300, tol=0.0)
-        assert free.loss[-1] in (pytest.approx(0.25, abs=1e-3), pytest.approx(0.5, abs=1e-3))
+        quarters = 4 * free.loss[-1]  # saturated outputs: each pattern's (y - d)^2 is 0 or 1
+        assert quarters > 0.9 and abs(quarters - round(quarters)) < 1e-3
         assert np.abs(free.w).max() > 30
         for mu in [1.75, 3.0]:
             lim = optim.minimize(XOR, NET.init(seed=seed), optim.Quickprop(1.0, max_growth=mu), max_iter=300, tol=0.0)
