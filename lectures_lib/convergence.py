@@ -65,7 +65,10 @@ def gd_rate(A, eta: float) -> float:
 
 def measured_rate(values, optimum: float = 0.0, tail: float = 0.5) -> float:
     """The rate R = |f(x^(k+1)) - f*| / |f(x^(k)) - f*| of a run, as the geometric mean over
-    the last ``tail`` fraction of the run that is still above rounding error."""
+    the last ``tail`` fraction of the run that is still above rounding error.
+
+    R is the rate of the *loss* gap. For gradient descent on a quadratic the loss gap shrinks by
+    the square of the distance's factor: R = gd_rate(A, eta)^2."""
     err = np.abs(np.asarray(values, dtype=np.float64) - optimum)
     floor = 1e-13 * max(1.0, abs(optimum), err[0])
     err = err[: np.argmax(err <= floor)] if np.any(err <= floor) else err

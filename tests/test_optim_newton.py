@@ -113,3 +113,11 @@ def test_quasi_newton_takes_one_gradient_per_step(counting):
 def test_bad_hyperparameters_are_named(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize("memory", [1, 5, 10])
+def test_lbfgs_does_not_stall_where_the_curvature_test_fails(memory):
+    # From the standard start (-1.2, 1) a step in the non-convex part of the valley has
+    # s.y <= 0; keeping the stale pairs used to freeze L-BFGS at E ~ 3.
+    trace = optim.minimize(objectives.Rosenbrock(), [-1.2, 1.0], optim.LBFGS(memory=memory), max_iter=200, tol=0.0)
+    np.testing.assert_allclose(trace.w[-1], [1.0, 1.0], atol=1e-8)

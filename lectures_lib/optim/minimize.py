@@ -35,6 +35,10 @@ def minimize(objective, w0, opt, max_iter: int = 1000, tol: float = 1e-8,
     being finite or explodes (diverged, no exception), or after ``max_iter`` steps. A step that
     leaves w exactly where it was (Rprop pausing a weight after a sign change) does not count
     as convergence by itself. ``callback(k, w, loss)`` is called after every step.
+
+    The rule watches the loss, not w, and can be fooled: at eta = 2 eta_opt gradient descent on
+    a quadratic bounces between two points of equal loss, and the rule reports convergence
+    after one step. That is the slides' rule; the book shows it.
     """
     w = _checks.flat_vector(w0, "w0")
     if getattr(objective, "dim", None) is not None:

@@ -86,7 +86,8 @@ class BFGS:
 @dataclass(frozen=True)
 class LBFGS:
     """Limited-memory BFGS: H g from the last ``memory`` pairs (s, y) by the two-loop
-    recursion, with H_0 = (s^T y / y^T y) I from the newest pair; O(memory * d) per step."""
+    recursion, with H_0 = (s^T y / y^T y) I from the newest pair; O(memory * d) per step.
+    A step whose pair fails the curvature test s^T y > 0 clears the memory."""
 
     memory: int = 10
     lr: float = 1.0
@@ -106,7 +107,9 @@ class LBFGS:
         w_new = w + t * p
         g_new = objective.grad(w_new)
         s, y = w_new - w, g_new - g
-        pairs = (state.memory + ((s, y),))[-self.memory:] if _curvature_ok(s, y) else state.memory
+        # where the curvature test fails (a non-convex stretch) the stored pairs no longer describe
+        # the surface; start again from H_0 = I rather than keep stepping with stale ones
+        pairs = (state.memory + ((s, y),))[-self.memory:] if _curvature_ok(s, y) else ()
         return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, pairs)
 
 
