@@ -199,7 +199,12 @@ class Function:
         self._value, self._grad, self._hess, self.dim = value, grad, hess, dim
 
     def value(self, w):
-        return float(self._value(w))
+        """E(w); a batch (..., d) is evaluated point by point (for contour plots)."""
+        w = np.asarray(w, dtype=np.float64)
+        if w.ndim <= 1:
+            return float(self._value(w))
+        flat = w.reshape(-1, w.shape[-1])
+        return np.array([float(self._value(x)) for x in flat]).reshape(w.shape[:-1])
 
     def grad(self, w):
         return np.asarray(self._grad(w), dtype=np.float64)

@@ -328,3 +328,11 @@ def test_function_without_hess_raises():
     f = Function(_f, _f_grad)
     with pytest.raises(ValueError, match="no Hessian: pass hess="):
         f.hess(np.zeros(3))
+
+
+def test_function_value_evaluates_a_batch_point_by_point():
+    from lectures_lib import objectives
+    f = objectives.Function(lambda w: float(w[0] ** 2 + 3 * w[1]), lambda w: np.array([2 * w[0], 3.0]), dim=2)
+    grid = np.arange(12.0).reshape(2, 3, 2)
+    np.testing.assert_allclose(f.value(grid), grid[..., 0] ** 2 + 3 * grid[..., 1])
+    assert isinstance(f.value(np.array([1.0, 2.0])), float)

@@ -121,3 +121,12 @@ def test_lbfgs_does_not_stall_where_the_curvature_test_fails(memory):
     # s.y <= 0; keeping the stale pairs used to freeze L-BFGS at E ~ 3.
     trace = optim.minimize(objectives.Rosenbrock(), [-1.2, 1.0], optim.LBFGS(memory=memory), max_iter=200, tol=0.0)
     np.testing.assert_allclose(trace.w[-1], [1.0, 1.0], atol=1e-8)
+
+
+@pytest.mark.parametrize("opt", [optim.BFGS(), optim.LBFGS()], ids=["BFGS", "L-BFGS"])
+def test_quasi_newton_stays_finite_long_after_convergence(opt):
+    # tiny steps near the minimum made rho = 1/(s.y) overflow when squared (NaN at step ~23)
+    q = objectives.Quadratic.from_eigenvalues([1.0, 10.0], b=[1.0, -1.0], angle=0.3)
+    trace = optim.minimize(q, [3.0, -2.0], opt, max_iter=200, tol=0.0)
+    assert not trace.diverged and np.all(np.isfinite(trace.w))
+    np.testing.assert_allclose(trace.w[-1], q.minimizer(), atol=1e-10)

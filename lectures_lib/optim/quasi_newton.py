@@ -47,7 +47,8 @@ def _evaluate(objective, w, state):
 
 def _curvature_ok(s, y):
     """s.y > 0 keeps H positive definite; skip the update where it fails (non-convex region)."""
-    return s @ y > 1e-10 * np.linalg.norm(s) * np.linalg.norm(y)
+    sy = s @ y
+    return sy > np.finfo(float).tiny and sy > 1e-10 * np.linalg.norm(s) * np.linalg.norm(y)
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,11 @@ class BFGS:
         if _curvature_ok(s, y):
             if state.k == 0:
                 H = (s @ y) / (y @ y) * np.eye(w.size)
-            rho, Hy = 1.0 / (s @ y), H @ y
-            H = H + (rho * rho * (y @ Hy) + rho) * np.outer(s, s) - rho * (np.outer(Hy, s) + np.outer(s, Hy))
+            # rho^2 (y.Hy) s s^T + rho s s^T - rho (Hy s^T + s Hy^T), written with u = rho s so
+            # that tiny steps near convergence neither overflow rho^2 nor underflow s s^T
+            sy, Hy = s @ y, H @ y
+            u = s / sy
+            H = H + (sy + y @ Hy) * np.outer(u, u) - np.outer(Hy, u) - np.outer(u, Hy)
         return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, H)
 
 
