@@ -115,7 +115,7 @@ def test_page_loads_offline_without_errors_and_renders_math(browser, server, cha
     page, outside, errors = open_page(browser, server, chapter)
     try:
         if page.locator(".math").count():  # Sphinx marks every formula with class "math"
-            page.wait_for_selector("mjx-container", timeout=15000)
+            page.wait_for_selector("mjx-container", state="attached", timeout=15000)
             assert page.locator("mjx-container").count() > 0
             assert page.locator("mjx-merror, .MathJax_Error").count() == 0, "MathJax could not typeset a formula"
         assert outside == [], f"requests left the machine: {outside}"
