@@ -107,51 +107,109 @@ def check(part: str, behaviour: str, cls) -> None:
     __tracebackhide__ = True
     if behaviour not in BEHAVIOURS[part]:
         raise ValueError(f"unknown behaviour {behaviour!r} for {part}")
-    _refuse_reference(cls)
-    for scenario, traj in _RUNS[part]:
-        where = f'On the problem "{scenario.name}"'
-        try:
-            opt = cls(**scenario.kwargs)
-        except Exception as exc:  # noqa: BLE001 - the student's constructor
-            raise GradingError(f"{where}: {_call(cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}") from None
-        _check_init(part, behaviour, opt, scenario, traj[0], where)
-        for k in range(scenario.steps):
-            for b, message in _step_findings(part, opt, scenario, traj, k):
-                if b == behaviour:
-                    raise GradingError(f"{where}, step {k + 1}: {message}")
-
-
-def _call(cls, kwargs):
-    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if not callable(v))
-    return f"{cls.__name__}({args})"
-
-
-def _refuse_reference(cls):
-    __tracebackhide__ = True
     try:
         source = inspect.getsource(cls)
     except (OSError, TypeError):
         source = ""
-    if "lectures_lib" in source or getattr(cls, "__module__", "").startswith("lectures_lib"):
+    if uses_reference(source) or getattr(cls, "__module__", "").startswith("lectures_lib"):
         raise GradingError(f"{cls.__name__} uses the course library's implementation; write your own")
+    message = judge(part, collect(part, cls))[behaviour]
+    if message:
+        raise GradingError(message)
 
 
-def _check_init(part, behaviour, opt, scenario, first, where):
-    owner = {"rprop": "step", "quickprop": "fallback", "nesterov": "update"}[part]
-    __tracebackhide__ = True
+def uses_reference(source: str) -> bool:
+    """Whether solution code reaches for the course library's optimizers."""
+    return "lectures_lib.optim" in source or ("lectures_lib" in source and "optim" in source)
+
+
+# --- collect: run the student's class on the reference's inputs; plain data only --------------
+
+def collect(part: str, cls) -> list:
+    """For every scenario: the student's constructor, ``init`` and every step from the reference's
+    (w_k, state_k), as plain lists and numbers (JSON-ready), errors as strings. Runs student code."""
+    out = []
+    for scenario, traj in _RUNS[part]:
+        record = {"error": "", "init": None, "steps": []}
+        out.append(record)
+        try:
+            opt = cls(**scenario.kwargs)
+        except Exception as exc:  # noqa: BLE001 - the student's constructor
+            record["error"] = f"{_call(cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}"
+            continue
+        record["init"] = _guard(lambda: _plain(opt.init(_array(scenario.w0, dtype=float))), "init(w)")
+        for k in range(scenario.steps):
+            record["steps"].append(_guard(lambda: _student_step(part, opt, scenario, traj, k), "your step"))
+    return out
+
+
+def _call(cls, kwargs):
+    args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if not callable(v))
+    return f"{getattr(cls, '__name__', 'your class')}({args})"
+
+
+def _guard(fn, what):
     try:
-        with _errstate(all="ignore"):
-            state = opt.init(_array(scenario.w0, dtype=float))
-    except Exception as exc:  # noqa: BLE001 - the student's init
-        raise GradingError(f"{where}: init(w) raised {type(exc).__name__}: {exc}") from None
-    problem = _state_problem(part, state, scenario.w0.size)
-    if problem:
-        raise GradingError(f"{where}: init(w) {problem}")
-    expected = _student_state(part, first[1])
-    for key in STATE_KEYS[part]:
-        if behaviour == owner and not _all_close(state[key], expected[key]):
-            raise GradingError(f"{where}: init(w) should start with {key} = {_fmt(expected[key])}, "
-                               f"yours is {_fmt(state[key])}")
+        with _catch_warnings():
+            _simplefilter("ignore")
+            with _errstate(all="ignore"):
+                return fn()
+    except Exception as exc:  # noqa: BLE001 - student code
+        return {"raised": f"{what} raised {type(exc).__name__}: {exc}"}
+
+
+def _student_step(part, opt, scenario, traj, k):
+    w, state = traj[k]
+    rec = _Recorder(scenario.objective)
+    result = opt.step(rec, _array(w), _student_state(part, state))
+    if not (isinstance(result, tuple) and _len(result) == 2):
+        return {"raised": f"your step must return a pair (w, state), got {type(result).__name__}"}
+    return {"w": _plain(result[0]), "state": _plain(result[1]), "points": [_plain(p) for p in rec.points]}
+
+
+def _plain(x):
+    """Numbers, lists and dicts only: what may cross from the student's process to the judge."""
+    if isinstance(x, dict):
+        return {str(key): _plain(value) for key, value in x.items()}
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return int(x)
+    return _asarray(x, dtype=float).tolist()
+
+
+# --- judge: compare with the reference, outside the student's reach -------------------------
+
+def judge(part: str, records: list) -> dict:
+    """{behaviour: None if right everywhere, else the first difference in plain words}."""
+    verdict = dict.fromkeys(BEHAVIOURS[part])
+    owner = {"rprop": "step", "quickprop": "fallback", "nesterov": "update"}[part]
+    if not isinstance(records, list) or _len(records) != _len(_RUNS[part]):
+        return {b: "the grader found no results for this part" for b in verdict}
+
+    def blame(behaviours, message):
+        for b in behaviours:
+            if verdict[b] is None:
+                verdict[b] = f"{where}: {message}"
+
+    for (scenario, traj), record in zip(_RUNS[part], records):
+        where = f'On the problem "{scenario.name}"'
+        if record.get("error"):
+            blame(verdict, record["error"])
+            continue
+        init = record.get("init")
+        problem = init["raised"] if isinstance(init, dict) and "raised" in init else _state_problem(
+            part, init, scenario.w0.size)
+        if problem:
+            blame(verdict, problem if "raised" in problem else f"init(w) {problem}")
+            continue
+        expected = _student_state(part, traj[0][1])
+        for key in STATE_KEYS[part]:
+            if not _all_close(init[key], expected[key]):
+                blame([owner], f"init(w) should start with {key} = {_fmt(expected[key])}, yours is {_fmt(init[key])}")
+                break
+        for k, step in enumerate(record.get("steps", [])[: scenario.steps]):
+            for b, message in _step_findings(part, scenario, traj, k, step):
+                blame([b], f"step {k + 1}: {message}")
+    return verdict
 
 
 def _state_problem(part, state, d):
@@ -165,34 +223,24 @@ def _state_problem(part, state, d):
     return ""
 
 
-def _run_student(part, opt, scenario, traj, k):
-    """The student's step from the reference's w_k and state_k: (w, state, gradient points)."""
-    w, state = traj[k]
-    rec = _Recorder(scenario.objective)
-    with _catch_warnings():
-        _simplefilter("ignore")
-        with _errstate(all="ignore"):
-            out = opt.step(rec, _array(w), _student_state(part, state))
-    if not (isinstance(out, tuple) and _len(out) == 2):
-        raise TypeError("step must return a pair (w, state)")
-    w_new, s_new = out
-    if _asarray(w_new).shape != w.shape:
-        raise TypeError(f"step returned w of shape {_asarray(w_new).shape}, expected {w.shape}")
-    problem = _state_problem(part, s_new, w.size)
-    if problem:
-        raise TypeError(f"step {problem}")
-    return _asarray(w_new, dtype=float), s_new, rec.points
-
-
-def _step_findings(part, opt, scenario, traj, k):
+def _step_findings(part, scenario, traj, k, step):
     """[(behaviour, message)] for every difference in step k -> k+1, in order of weights."""
-    try:
-        w_s, s_s, points = _run_student(part, opt, scenario, traj, k)
-    except Exception as exc:  # noqa: BLE001
-        message = f"your step raised {type(exc).__name__}: {exc}"
+    w = traj[k][0]
+    if not isinstance(step, dict):
+        problem = "the grader could not read your step's result"
+    elif "raised" in step:
+        problem = step["raised"]
+    elif _asarray(step.get("w")).shape != w.shape:
+        problem = f"your step returned w of shape {_asarray(step.get('w')).shape}, expected {w.shape}"
+    else:
+        problem = _state_problem(part, step.get("state"), w.size)
+        problem = f"your step {problem}" if problem else ""
+    if problem:
         if "schedule" in scenario.tags:
-            return [({"nesterov": "schedule", "quickprop": "fallback"}.get(part, "step"), message)]
-        return [(b, message) for b in BEHAVIOURS[part]]
+            return [({"nesterov": "schedule", "quickprop": "fallback"}.get(part, "step"), problem)]
+        return [(b, problem) for b in BEHAVIOURS[part]]
+    w_s, s_s = _asarray(step["w"], dtype=float), step["state"]
+    points = [_asarray(p, dtype=float) for p in step.get("points", [])]
     return {"rprop": _rprop, "quickprop": _quickprop, "nesterov": _nesterov}[part](scenario, traj, k, w_s, s_s, points)
 
 

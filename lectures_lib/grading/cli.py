@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import queue
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
+
+from . import pipeline, sandbox
+
+FIRST_UID = 61000  # throwaway uids for the sandboxes, one per job slot
 
 
 def main(argv=None) -> int:
@@ -27,7 +33,7 @@ def main(argv=None) -> int:
     grade.add_argument("course_dir", type=Path)
     grade.add_argument("--assignment", help="grade only this assignment (default: all in source/)")
     grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
-    grade.add_argument("--timeout", type=int, default=300, help="seconds a notebook cell may run")
+    grade.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (a notebook: 5x, at least 300)")
     grade.add_argument("--db-url", help="gradebook (any SQLAlchemy URL; default sqlite in the course directory)")
     args = parser.parse_args(argv)
     try:
@@ -43,7 +49,11 @@ class Grader:
             raise ValueError(f"{course_dir} is not an nbgrader course directory (needs nbgrader_config.py and source/)")
         if jobs < 1 or timeout < 1:
             raise ValueError(f"--jobs and --timeout must be >= 1, got {jobs} and {timeout}")
+        if not sandbox.available():
+            raise ValueError("grading needs bubblewrap, setpriv and prlimit, run as root "
+                             "(Debian: apt-get install bubblewrap util-linux)")
         self.jobs, self.timeout = jobs, timeout
+        self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
         self.db_url = db_url or f"sqlite:///{self.course / 'gradebook.db'}"
         bin_dir = str(Path(sys.executable).parent)  # nbgrader runs alembic from the same environment
         self.env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
@@ -63,16 +73,17 @@ class Grader:
             students = sorted(p.parent.name for p in (self.course / "submitted").glob(f"*/{assignment}") if p.is_dir())
             todo = [s for s in students if self.changed(s, assignment)]
             print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade with {self.jobs} job(s)", flush=True)
-            errors = self.grade_all(assignment, todo)
-            failed += len(errors)
-            for student in students:
-                rows.append(self.summary(student, assignment, errors.get(student)))
+            statuses = self.grade_all(assignment, todo)
+            failed += sum(s.startswith("failed") for s in statuses.values())
+            rows += [self.summary(student, assignment) for student in students]
         self.write_csv(rows)
         for row in rows:
             print(f"{row['student']:<20} {row['assignment']:<12} {row['score']:>6}/{row['max_score']:<6} "
                   + "  ".join(f"{k} {v}" for k, v in row.items() if k.startswith("part ")) + f"  {row['status']}")
         print(f"grades: {self.course / 'grades.csv'}\nfeedback: {self.course / 'feedback'}/<student>/<assignment>/")
-        return 1 if failed else 0
+        if failed:
+            print(f"{failed} submission(s) could not be graded: see the status column")
+        return 0
 
     def release(self, assignment):
         source = self.course / "source" / assignment
@@ -87,52 +98,94 @@ class Grader:
 
     def changed(self, student, assignment):
         submitted = self.course / "submitted" / student / assignment
-        graded = self.course / "autograded" / student / assignment
-        if not graded.exists():
+        record = self.course / "autograded" / student / assignment / "grading.json"
+        if not record.exists():
             return True
         newest = max((p.stat().st_mtime for p in submitted.rglob("*") if p.is_file()), default=0)
-        return newest > graded.stat().st_mtime
+        return newest > record.stat().st_mtime
 
     def grade_all(self, assignment, students):
-        start, done, errors = time.monotonic(), 0, {}
+        """Grade in parallel sandboxes; this thread alone writes the gradebook."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        specs = [pipeline.Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
+        uids = queue.Queue()
+        for i in range(self.jobs):
+            uids.put(FIRST_UID + i)
 
         def one(student):
-            result = self.nbgrader("autograde", assignment, "--student", student, "--create", "--force")
-            if result.returncode == 0:
-                result = self.nbgrader("generate_feedback", assignment, "--student", student, "--force")
-            return student, result
+            uid = uids.get()
+            try:
+                return student, [pipeline.grade(spec, student, self.course / "submitted" / student / assignment
+                                                / spec.notebook, uid, self.limits) for spec in specs]
+            finally:
+                uids.put(uid)
 
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            for student, result in pool.map(one, students):
-                done += 1
-                if result.returncode:
-                    errors[student] = (result.stderr.strip().splitlines() or ["nbgrader failed"])[-1]
-                elapsed = time.monotonic() - start
-                eta = elapsed / done * (len(students) - done)
-                print(f"  [{done}/{len(students)}] {student}: {'ERROR' if result.returncode else 'graded'}"
-                      f"  ({elapsed:.0f} s, about {eta:.0f} s left)", flush=True)
-        return errors
+        start, statuses = time.monotonic(), {}
+        with Gradebook(self.db_url) as gb, ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            futures = [pool.submit(one, s) for s in students]
+            for done, future in enumerate(as_completed(futures), 1):
+                student, results = future.result()
+                try:
+                    gb.find_student(student)
+                except MissingEntry:
+                    gb.add_student(student)
+                gb.update_or_create_submission(assignment, student)
+                for spec, result in zip(specs, results):
+                    for gid, score in result.scores.items():
+                        grade = gb.find_grade(gid, Path(spec.notebook).stem, assignment, student)
+                        grade.auto_score = score
+                        grade.needs_manual_grade = grade.manual_score is not None
+                gb.db.commit()
+                statuses[student] = self.save(assignment, specs, results)
+                self.progress(done, len(students), start, student, statuses[student])
+        return statuses
 
-    def summary(self, student, assignment, error):
+    def save(self, assignment, specs, results):
+        """Feedback pages and the grading record; returns the student's status line."""
+        student = results[0].student
+        folder = self.course / "feedback" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for spec, result in zip(specs, results):
+            (folder / (Path(spec.notebook).stem + ".html")).write_text(pipeline.feedback_html(spec, result, assignment))
+        failed = [r.failed for r in results if r.failed]
+        notes = [n for r in results for n in r.notes]
+        status = f"failed: {failed[0]}" if failed else ("graded; " + "; ".join(notes) if notes else "graded")
+        record = self.course / "autograded" / student / assignment
+        record.mkdir(parents=True, exist_ok=True)
+        (record / "grading.json").write_text(json.dumps({"status": status, "results": [vars(r) for r in results]}))
+        return status
+
+    @staticmethod
+    def progress(done, total, start, student, status):
+        elapsed = time.monotonic() - start
+        eta = elapsed / done * (total - done)
+        bar = "#" * int(30 * done / total)
+        line = f"[{bar:<30}] {done}/{total}  {elapsed:.0f} s, about {eta:.0f} s left  {student}: {status[:60]}"
+        print("\r" + line if sys.stdout.isatty() else line, end="" if sys.stdout.isatty() and done < total else "\n",
+              flush=True)
+
+    def summary(self, student, assignment):
         from nbgrader.api import Gradebook, MissingEntry
 
         row = {"student": student, "assignment": assignment, "score": "", "max_score": ""}
+        record = self.course / "autograded" / student / assignment / "grading.json"
+        row["status"] = json.loads(record.read_text())["status"] if record.exists() else "not graded"
         with Gradebook(self.db_url) as gb:
             try:
                 sub = gb.find_submission(assignment, student)
             except MissingEntry:
-                row["status"] = f"not graded: {error or 'no autograded submission'}"
                 return row
-            row["score"], row["max_score"] = f"{sub.score:g}", f"{sub.max_score:g}"
+            failed = row["status"].startswith("failed")
+            row["score"] = "FAILED" if failed else f"{sub.score:g}"
+            row["max_score"] = f"{sub.max_score:g}"
             parts = {}
             for nb in sub.notebooks:
                 for grade in nb.grades:
-                    part = grade.name.split("_")[0]
-                    got, out_of = parts.get(part, (0.0, 0.0))
-                    parts[part] = (got + (grade.score or 0.0), out_of + grade.max_score)
+                    got, out_of = parts.get(grade.name.split("_")[0], (0.0, 0.0))
+                    parts[grade.name.split("_")[0]] = (got + (grade.score or 0.0), out_of + grade.max_score)
             row.update({f"part {p}": f"{g:g}/{m:g}" for p, (g, m) in sorted(parts.items())})
         feedback = sorted((self.course / "feedback" / student / assignment).glob("*.html"))
-        row["status"] = f"error: {error}" if error else "graded"
         row["feedback"] = str(feedback[0]) if feedback else ""
         return row
 

@@ -74,16 +74,17 @@ class Rprop:
         g = objective.grad(w)
         product = state.g * g
         grew, flipped = product > 0, product < 0
-        delta = np.where(grew, np.minimum(state.delta * self.eta_plus, self.delta_max),
-                         np.where(flipped, np.maximum(state.delta * self.eta_minus, self.delta_min),
-                                  state.delta))
-        if self.variant == "Rprop-":
-            dw = -np.sign(g) * delta
-        else:
-            g = np.where(flipped, 0.0, g)  # forget the derivative: no adaptation next time
-            dw = -np.sign(g) * delta  # no step where the sign flipped (iRprop-)
-            if self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss):
-                dw = np.where(flipped, -state.dw, dw)  # weight-backtracking: undo the last step
+        # Delta times eta_plus, eta_minus or 1; the masks act as 0/1, so exactly one term is
+        # non-zero (np.where would do the same, several times slower on random signs).
+        delta = state.delta * (self.eta_plus * grew + self.eta_minus * flipped + ~(grew | flipped))
+        np.clip(delta, self.delta_min, self.delta_max, out=delta)  # Delta stays in [delta_min, delta_max]
+        if self.variant != "Rprop-":
+            g = g * ~flipped  # forget the derivative: no adaptation next time
+        dw = np.sign(g)  # dw = -sign(g) Delta, in place: no step where g = 0 (flipped, iRprop-)
+        dw *= delta
+        np.negative(dw, out=dw)
+        if self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss):
+            dw -= flipped * state.dw  # weight-backtracking: undo the last step
         return w + dw, RpropState(state.k + 1, delta, g, dw, loss)
 
     def _simplified_step(self, objective, w, state: RpropState):

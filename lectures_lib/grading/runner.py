@@ -1,0 +1,94 @@
+"""Runs inside the sandbox: a student's cells, then the collection of their optimizers' steps.
+
+    python -m lectures_lib.grading.runner DIR
+
+reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "skip": [...],
+"max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
+writes DIR/status before every cell or part (so the grader outside can tell where a run died or
+hung), DIR/cells.json after every cell, and DIR/collected.json at the end. Nothing here decides a
+grade: the judge reads these files outside the sandbox.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+
+class _Bounded(io.TextIOBase):
+    """A stream that keeps the first ``limit`` bytes and counts the rest."""
+
+    def __init__(self, limit):
+        self.limit, self.parts, self.kept, self.dropped = limit, [], 0, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        n = len(text.encode("utf8", "replace"))
+        room = self.limit - self.kept
+        if n <= room:
+            self.parts.append(text)
+            self.kept += n
+        else:
+            self.parts.append(text.encode("utf8", "replace")[:max(room, 0)].decode("utf8", "ignore"))
+            self.kept, self.dropped = self.limit, self.dropped + n - max(room, 0)
+        return len(text)
+
+    def value(self):
+        tail = f"\n[output truncated: {self.dropped} more bytes]" if self.dropped else ""
+        return "".join(self.parts) + tail
+
+
+def main(folder: str) -> None:
+    d = Path(folder)
+    job = json.loads((d / "job.json").read_text())
+    status = d / "status"
+
+    def mark(what):
+        status.write_text(json.dumps({"at": what, "since": time.time()}))
+
+    mark("start")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
+    from lectures_lib.grading import checks  # reference trajectories, before any student code
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance(colors="NoColor")
+    results, skip = [], set(job.get("skip", []))
+    real_out, real_err = sys.stdout, sys.stderr
+    for cell in job["cells"]:
+        if cell["id"] in skip:
+            results.append({"id": cell["id"], "skipped": True})
+            continue
+        mark(cell["id"])
+        buf = _Bounded(job["max_output"])
+        sys.stdout = sys.stderr = buf
+        try:
+            outcome = shell.run_cell(cell["source"], store_history=False, silent=False)
+            error = outcome.error_before_exec or outcome.error_in_exec
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code
+            error = exc
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+        results.append({"id": cell["id"], "output": buf.value(),
+                        "error": f"{type(error).__name__}: {error}" if error is not None else ""})
+        (d / "cells.json").write_text(json.dumps(results))
+    collected = {}
+    for part, name in job["parts"].items():
+        if f"collect:{part}" in skip:
+            continue
+        mark(f"collect:{part}")
+        cls = shell.user_ns.get(name)
+        collected[part] = checks.collect(part, cls) if isinstance(cls, type) else f"no class {name} was defined"
+    (d / "collected.json").write_text(json.dumps(collected))
+    mark("done")
+    os._exit(0)  # skip interpreter teardown: student objects' __del__ must not run after this
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
