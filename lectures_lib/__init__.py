@@ -3,9 +3,17 @@
     from lectures_lib import objectives, optim, schedules
     q = objectives.Quadratic(A, b)
     trace = optim.minimize(q, w0, optim.Nesterov(lr=0.01, beta=0.9))
+
+Submodules load on first use, so ``import lectures_lib.objectives`` does not pull in the rest.
 """
-from . import activations, convergence, examples, landscape, mlp, numdiff, objectives, optim, perceptron, schedules
+import importlib
 
 __all__ = ["activations", "convergence", "examples", "landscape", "mlp", "numdiff", "objectives",
            "optim", "perceptron", "schedules"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'lectures_lib' has no attribute {name!r}")

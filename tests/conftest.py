@@ -40,3 +40,16 @@ def run(opt, objective, w0, steps):
 @pytest.fixture
 def iterate():
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """Grading runs in a bubblewrap sandbox as a throwaway uid: without bwrap or root, skip it."""
+    from lectures_lib.grading import sandbox
+
+    if sandbox.available():
+        return
+    skip = pytest.mark.skip(reason="the grading sandbox needs root and bubblewrap: run `apt-get install "
+                                   "bubblewrap` (.ci/run does) to run these tests")
+    for item in items:
+        if "sandbox" in item.keywords:
+            item.add_marker(skip)

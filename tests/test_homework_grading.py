@@ -17,7 +17,7 @@ from homework.variants import CORRECT, WRONG
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
 CLI = Path(sys.executable).parent / "lectures-lib"
-pytestmark = pytest.mark.xdist_group("homework")
+pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 
 
 def points():

@@ -101,7 +101,8 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
     parts = {p: name for p, _, name, _ in spec.grades.values()}
     run, skip = None, []
     for _ in range(4):  # a cell that hangs or kills the run is skipped, and the rest is graded
-        run = sandbox.run({"cells": cells, "parts": parts, "skip": skip}, uid, limits)
+        run = sandbox.run({"cells": cells, "parts": parts, "skip": skip,
+                           "inputs": {p: checks.inputs(p) for p in parts}}, uid, limits)
         if not run.stopped_at:
             break
         place = run.stopped_at.replace("collect:", "checking ")

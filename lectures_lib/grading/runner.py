@@ -2,8 +2,8 @@
 
     python -m lectures_lib.grading.runner DIR
 
-reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "skip": [...],
-"max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
+reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "inputs": {part:
+the reference's (w_k, state_k) per scenario}, "skip": [...], "max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
 writes DIR/status before every cell or part (so the grader outside can tell where a run died or
 hung), DIR/cells.json after every cell, and DIR/collected.json at the end. Nothing here decides a
 grade: the judge reads these files outside the sandbox.
@@ -54,7 +54,7 @@ def main(folder: str) -> None:
 
     mark("start")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
-    from lectures_lib.grading import checks  # reference trajectories, before any student code
+    from lectures_lib.grading import collect  # no reference optimizer here: it is not mounted
 
     from IPython.core.interactiveshell import InteractiveShell
 
@@ -84,7 +84,8 @@ def main(folder: str) -> None:
             continue
         mark(f"collect:{part}")
         cls = shell.user_ns.get(name)
-        collected[part] = checks.collect(part, cls) if isinstance(cls, type) else f"no class {name} was defined"
+        collected[part] = (collect.collect(part, cls, job["inputs"][part]) if isinstance(cls, type)
+                           else f"no class {name} was defined")
     (d / "collected.json").write_text(json.dumps(collected))
     mark("done")
     os._exit(0)  # skip interpreter teardown: student objects' __del__ must not run after this

@@ -4,8 +4,9 @@ Every run gets a fresh scratch folder holding only its job file and its results,
 /grading, and runs under bubblewrap (``bwrap``) as a throwaway user id, with these limits; each
 line says what it defends against:
 
-- mount namespace, only system folders, Python, the venv and ``lectures_lib`` mounted read-only:
-  no path to the course folder, the source notebooks, the gradebook or other students' work;
+- mount namespace, only system folders, Python, the venv and ``lectures_lib`` mounted read-only,
+  with its reference optimizers hidden: no path to the course folder, the source notebooks, the
+  gradebook, other students' work, or an implementation to wrap;
 - network namespace with no interfaces: no network at all;
 - PID namespace, ``--die-with-parent``, a session of its own, and a kill of every process of the
   throwaway uid afterwards: nothing a student starts (forks, daemons) outlives the run;
@@ -74,7 +75,8 @@ def _system_mounts():
         args += ["--perms", "0755", "--dir", d]
     for path in paths:
         args += ["--ro-bind", path, path]
-    return args
+    package = Path(lectures_lib.__file__).parent  # the reference optimizers stay out of reach
+    return args + ["--tmpfs", str(package / "optim"), "--ro-bind", "/dev/null", str(package / "examples.py")]
 
 
 def command(scratch: Path, uid: int, limits: Limits):

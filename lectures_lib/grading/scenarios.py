@@ -1,8 +1,7 @@
-"""The problems the homework checker runs, and the reference trajectories on them.
+"""The problems the homework checker runs: an objective, a start, and the keyword arguments
+both the student's class and the reference are built with.
 
-Each scenario is an objective, a start, the reference optimizer and the keyword arguments the
-student's class is built with. Trajectories are computed once, when the checker is imported
-(before any student code runs), so nothing a student redefines can change them.
+This module imports no optimizer, so the sandbox can load it without the reference.
 """
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mlp, objectives, optim, schedules
+from .. import mlp, objectives, schedules
 
 
 @dataclass
@@ -18,7 +17,6 @@ class Scenario:
     name: str
     objective: object
     w0: np.ndarray
-    reference: object  # a lectures_lib optimizer
     kwargs: dict  # how the student's class is constructed
     steps: int
     tags: tuple = ()
@@ -42,19 +40,16 @@ def rprop():
     out = []
     for seed in (0, 1):
         for name, obj, w0 in _quadratics(seed):
-            out.append(Scenario(f"{name} (seed {seed})", obj, w0, optim.Rprop(), {}, 60))
+            out.append(Scenario(f"{name} (seed {seed})", obj, w0, {}, 60))
     obj, w0 = _xor()
-    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, optim.Rprop(), {}, 80))
-    out.append(Scenario("Rosenbrock", objectives.Rosenbrock(dim=3), np.array([-1.2, 1.0, 0.5]), optim.Rprop(), {}, 80))
+    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, {}, 80))
+    out.append(Scenario("Rosenbrock", objectives.Rosenbrock(dim=3), np.array([-1.2, 1.0, 0.5]), {}, 80))
     far = objectives.Quadratic(np.diag([1e-6, 2e-6, 1e-6]), [-1.0, 1.0, -0.5])
-    out.append(Scenario("a far minimum: delta reaches delta_max = 0.5", far, np.zeros(3),
-                        optim.Rprop(delta_max=0.5), {"delta_max": 0.5}, 40))
+    out.append(Scenario("a far minimum: delta reaches delta_max = 0.5", far, np.zeros(3), {"delta_max": 0.5}, 40))
     sharp = objectives.Quadratic(np.diag([1.0, 3.0, 10.0]))
-    out.append(Scenario("near the minimum: delta reaches delta_min = 0.05", sharp, np.array([0.3, -0.2, 0.1]),
-                        optim.Rprop(delta0=1.0, delta_min=0.05), {"delta0": 1.0, "delta_min": 0.05}, 40))
+    out.append(Scenario("near the minimum: delta reaches delta_min = 0.05", sharp, np.array([0.3, -0.2, 0.1]), {"delta0": 1.0, "delta_min": 0.05}, 40))
     one = objectives.Quadratic(np.diag([2.0]))
-    out.append(Scenario("one weight, E = w^2, overshooting at once", one, np.array([1.0]),
-                        optim.Rprop(delta0=1.5), {"delta0": 1.5}, 20))
+    out.append(Scenario("one weight, E = w^2, overshooting at once", one, np.array([1.0]), {"delta0": 1.5}, 20))
     return out
 
 
@@ -62,22 +57,18 @@ def quickprop():
     out = []
     for seed in (0, 1):
         for name, obj, w0 in _quadratics(seed):
-            out.append(Scenario(f"{name} (seed {seed})", obj, w0, optim.Quickprop(lr=0.02), {"lr": 0.02}, 40))
+            out.append(Scenario(f"{name} (seed {seed})", obj, w0, {"lr": 0.02}, 40))
     obj, w0 = _xor()
-    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, optim.Quickprop(lr=0.5), {"lr": 0.5}, 60))
-    out.append(Scenario("Rosenbrock, pure secant (max_growth=None)", objectives.Rosenbrock(dim=2), np.array([-1.2, 1.0]),
-                        optim.Quickprop(lr=1e-3, max_growth=None), {"lr": 1e-3, "max_growth": None}, 30))
+    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, {"lr": 0.5}, 60))
+    out.append(Scenario("Rosenbrock, pure secant (max_growth=None)", objectives.Rosenbrock(dim=2), np.array([-1.2, 1.0]), {"lr": 1e-3, "max_growth": None}, 30))
     at_min = objectives.Quadratic(np.diag([1.0, 4.0]), [0.0, -4.0])  # w_1 starts at its minimum
-    out.append(Scenario("one weight starts at its minimum (a zero step)", at_min, np.array([0.0, 3.0]),
-                        optim.Quickprop(lr=0.1), {"lr": 0.1}, 20))
+    out.append(Scenario("one weight starts at its minimum (a zero step)", at_min, np.array([0.0, 3.0]), {"lr": 0.1}, 20))
     slope = objectives.Function(lambda w: 2.0 * w[0] + 0.5 * w[1] ** 2, lambda w: np.array([2.0, w[1]]), dim=2)
-    out.append(Scenario("a constant slope in w_1 (the slope never changes)", slope, np.array([1.0, 2.0]),
-                        optim.Quickprop(lr=0.1), {"lr": 0.1}, 15))
+    out.append(Scenario("a constant slope in w_1 (the slope never changes)", slope, np.array([1.0, 2.0]), {"lr": 0.1}, 15))
     concave = objectives.Function(lambda w: -np.sum(w**2), lambda w: -2.0 * w, dim=2)
-    out.append(Scenario("a concave bowl (every secant step would go uphill)", concave, np.array([1.0, -0.5]),
-                        optim.Quickprop(lr=0.1, max_growth=1.5), {"lr": 0.1, "max_growth": 1.5}, 8))
+    out.append(Scenario("a concave bowl (every secant step would go uphill)", concave, np.array([1.0, -0.5]), {"lr": 0.1, "max_growth": 1.5}, 8))
     out.append(Scenario("a learning-rate schedule lr(k) = 0.05 exp(-0.1 k)", objectives.Quadratic(np.diag([1.0, 5.0])),
-                        np.array([2.0, -1.0]), optim.Quickprop(schedules.exponential(0.05, 0.1)),
+                        np.array([2.0, -1.0]),
                         {"lr": schedules.exponential(0.05, 0.1)}, 20, ("schedule",)))
     return out
 
@@ -87,26 +78,13 @@ def nesterov():
     for seed in (0, 1):
         for name, obj, w0 in _quadratics(seed):
             lr = 0.5 / max(1.0, np.linalg.eigvalsh(obj.A)[-1])
-            out.append(Scenario(f"{name} (seed {seed})", obj, w0, optim.Nesterov(lr, 0.9), {"lr": lr, "beta": 0.9}, 50))
+            out.append(Scenario(f"{name} (seed {seed})", obj, w0, {"lr": lr, "beta": 0.9}, 50))
     obj, w0 = _xor()
-    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, optim.Nesterov(0.5, 0.9), {"lr": 0.5, "beta": 0.9}, 60))
-    out.append(Scenario("Rosenbrock", objectives.Rosenbrock(dim=2), np.array([-1.2, 1.0]),
-                        optim.Nesterov(1e-3, 0.8), {"lr": 1e-3, "beta": 0.8}, 50))
+    out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, {"lr": 0.5, "beta": 0.9}, 60))
+    out.append(Scenario("Rosenbrock", objectives.Rosenbrock(dim=2), np.array([-1.2, 1.0]), {"lr": 1e-3, "beta": 0.8}, 50))
     q = objectives.Quadratic(np.diag([1.0, 3.0]), [1.0, -1.0])
-    out.append(Scenario("beta = 0 (plain gradient descent)", q, np.array([2.0, 2.0]), optim.Nesterov(0.2, 0.0),
+    out.append(Scenario("beta = 0 (plain gradient descent)", q, np.array([2.0, 2.0]),
                         {"lr": 0.2, "beta": 0.0}, 20))
     sched = schedules.exponential(0.3, 0.05)
-    out.append(Scenario("a learning-rate schedule lr(k) = 0.3 exp(-0.05 k)", q, np.array([2.0, 2.0]),
-                        optim.Nesterov(sched, 0.9), {"lr": sched, "beta": 0.9}, 30, ("schedule",)))
-    return out
-
-
-def trajectory(s: Scenario):
-    """[(w_k, state_k)] for k = 0..steps under the reference optimizer."""
-    w, state = np.array(s.w0, dtype=float), s.reference.init(s.w0)
-    out = [(w, state)]
-    with np.errstate(all="ignore"):
-        for _ in range(s.steps):
-            w, state = s.reference.step(s.objective, w, state)
-            out.append((w, state))
+    out.append(Scenario("a learning-rate schedule lr(k) = 0.3 exp(-0.05 k)", q, np.array([2.0, 2.0]), {"lr": sched, "beta": 0.9}, 30, ("schedule",)))
     return out
