@@ -9,10 +9,17 @@ returned w and state and where the gradient was taken, as lists and numbers. The
 from __future__ import annotations
 
 import warnings
+# Student code runs in this process after this module is imported: take our own references to
+# every builtin and numpy function used here, so redefining np.asarray, builtins.len and the
+# like in a notebook changes what the student's code does, never how it is recorded.
+from builtins import Exception, dict, float, getattr, int, isinstance, len, str, tuple, type, zip  # noqa: A004
 
 import numpy as np
 
 from . import scenarios
+
+_array, _asarray, _errstate, _integer = np.array, np.asarray, np.errstate, np.integer
+_catch_warnings, _simplefilter = warnings.catch_warnings, warnings.simplefilter
 
 
 class Recorder:
@@ -23,18 +30,19 @@ class Recorder:
         self.dim = getattr(objective, "dim", None)
 
     def value(self, w):
-        return self._objective.value(np.array(w, dtype=float))
+        return self._objective.value(_array(w, dtype=float))
 
     def grad(self, w):
-        self.points.append(np.array(w, dtype=float))
-        return self._objective.grad(np.array(w, dtype=float))
+        self.points.append(_array(w, dtype=float))
+        return self._objective.grad(_array(w, dtype=float))
 
 
-def collect(part: str, cls, inputs: list) -> list:
-    """For every scenario of ``part``: the student's constructor, ``init`` and every step from
-    the given (w_k, state_k), as plain data, errors as strings."""
+def collect(part: str, cls, inputs: list, problems=None) -> list:
+    """For every scenario of ``part`` (``problems``: ``scenarios.<part>()``, best built before any
+    student code runs): the student's constructor, ``init`` and every step from the given
+    (w_k, state_k), as plain data, errors as strings."""
     out = []
-    for scenario, steps in zip(getattr(scenarios, part)(), inputs):
+    for scenario, steps in zip(problems or getattr(scenarios, part)(), inputs):
         record = {"error": "", "init": None, "steps": []}
         out.append(record)
         try:
@@ -42,7 +50,7 @@ def collect(part: str, cls, inputs: list) -> list:
         except Exception as exc:  # noqa: BLE001 - the student's constructor
             record["error"] = f"{_call(cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}"
             continue
-        record["init"] = _guard(lambda: plain(opt.init(np.array(scenario.w0, dtype=float))), "init(w)")
+        record["init"] = _guard(lambda: plain(opt.init(_array(scenario.w0, dtype=float))), "init(w)")
         for w, state in steps:
             record["steps"].append(_guard(lambda: _step(opt, scenario.objective, w, state), "your step"))
     return out
@@ -50,8 +58,8 @@ def collect(part: str, cls, inputs: list) -> list:
 
 def _step(opt, objective, w, state):
     rec = Recorder(objective)
-    arrays = {k: v if k == "k" else np.array(v, dtype=float) for k, v in state.items()}
-    result = opt.step(rec, np.array(w, dtype=float), arrays)
+    arrays = {k: v if k == "k" else _array(v, dtype=float) for k, v in state.items()}
+    result = opt.step(rec, _array(w, dtype=float), arrays)
     if not (isinstance(result, tuple) and len(result) == 2):
         return {"raised": f"your step must return a pair (w, state), got {type(result).__name__}"}
     return {"w": plain(result[0]), "state": plain(result[1]), "points": [plain(p) for p in rec.points]}
@@ -59,9 +67,9 @@ def _step(opt, objective, w, state):
 
 def _guard(fn, what):
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with np.errstate(all="ignore"):
+        with _catch_warnings():
+            _simplefilter("ignore")
+            with _errstate(all="ignore"):
                 return fn()
     except Exception as exc:  # noqa: BLE001 - student code
         return {"raised": f"{what} raised {type(exc).__name__}: {exc}"}
@@ -76,6 +84,6 @@ def plain(x):
     """Numbers, lists and dicts only: what may cross from the student's process to the judge."""
     if isinstance(x, dict):
         return {str(key): plain(value) for key, value in x.items()}
-    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+    if isinstance(x, (int, _integer)) and not isinstance(x, bool):
         return int(x)
-    return np.asarray(x, dtype=float).tolist()
+    return _asarray(x, dtype=float).tolist()

@@ -106,7 +106,7 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
         if not run.stopped_at:
             break
         place = run.stopped_at.replace("collect:", "checking ")
-        result.notes.append(f"{run.why} in {'cell ' if ':' not in run.stopped_at else ''}{place}")
+        result.notes.append(f"{run.why} in {place}")
         if run.stopped_at in skip or run.stopped_at == "start":
             result.failed = f"{run.why} before any cell ran" if run.stopped_at == "start" else result.notes[-1]
             return result
@@ -114,7 +114,7 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
     for c in run.cells:
         if c.get("error"):
             kind = "out of memory" if c["error"].startswith("MemoryError") else c["error"].splitlines()[0][:200]
-            result.notes.append(f"cell {c['id']}: {kind}")
+            result.notes.append(f"{c['id']}: {kind}")
     verdicts = {}
     for part in parts:
         collected = run.collected.get(part)

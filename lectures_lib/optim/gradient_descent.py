@@ -31,4 +31,6 @@ class GradientDescent:
 
     def step(self, objective, w, state: GDState):
         lr = _checks.lr_at(self.lr, state.k)
-        return w - lr * objective.grad(w), GDState(state.k + 1)
+        w_new = objective.grad(w) * -lr  # w - lr g, with one new array instead of two
+        w_new += w
+        return w_new, GDState(state.k + 1)

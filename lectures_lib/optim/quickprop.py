@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from .. import _checks
+from ._blockwise import blockwise
 
 
 class QuickpropState(NamedTuple):
@@ -52,10 +54,15 @@ class Quickprop:
     def step(self, objective, w, state: QuickpropState):
         lr = _checks.lr_at(self.lr, state.k)
         g = objective.grad(w)
-        slope_change = state.g - g
-        secant = (state.dw != 0) & (slope_change != 0)
+        w, dw = blockwise(partial(self._update, lr=lr), w, g, state.g, state.dw)
+        return w, QuickpropState(state.k + 1, dw, g)
+
+    def _update(self, w, g, g_prev, dw_prev, lr):
+        """(w + dw, dw) for every weight, from its derivatives g now and g_prev before."""
+        slope_change = g_prev - g
+        secant = (dw_prev != 0) & (slope_change != 0)
         factor = g / np.where(secant, slope_change, 1.0)
         if self.max_growth is not None:
             factor = np.where((factor > self.max_growth) | (factor < -1.0), self.max_growth, factor)
-        dw = np.where(secant, factor * state.dw, -lr * g)
-        return w + dw, QuickpropState(state.k + 1, dw, g)
+        dw = np.where(secant, factor * dw_prev, -lr * g)
+        return w + dw, dw
