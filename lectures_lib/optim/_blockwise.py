@@ -11,7 +11,7 @@ def blockwise(rule, *arrays):
     of arrays. Vectors longer than ``BLOCK`` are fed to the rule in consecutive blocks and the
     results assembled into new arrays: the same numbers, but the rule's temporaries stay in the
     CPU cache instead of streaming through main memory."""
-    n = arrays[0].size
+    n = np.size(arrays[0])
     if n <= BLOCK:
         return rule(*arrays)
     out = None

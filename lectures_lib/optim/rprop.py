@@ -83,7 +83,8 @@ class Rprop:
         product = g_prev * g
         flipped = product < 0
         # Delta times [eta_minus, 1, eta_plus][sign(g' g) + 1]; a NaN product leaves Delta alone.
-        # (Arithmetic on masks and in place instead of np.where: the same numbers, much faster.)
+        # Masks used as 0/1 factors and in-place operations instead of np.where: the same numbers
+        # for finite derivatives, several times faster on large vectors.
         delta = np.take([self.eta_minus, 1.0, self.eta_plus], (product > 0).astype(np.int8) - flipped + 1)
         delta *= delta_prev
         np.clip(delta, self.delta_min, self.delta_max, out=delta)  # Delta stays in [delta_min, delta_max]

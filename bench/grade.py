@@ -1,0 +1,129 @@
+"""Grading throughput: `lectures-lib grade` (sandboxed) with 1 and 2 jobs, against plain
+`nbgrader autograde` run serially on the same submissions, in one run.
+
+    python bench/grade.py [--n 200] [--timeout 5] [--out bench/results/grade.json] [--tiny]
+
+The submissions are generated from the real homework: correct solutions, each plausible wrong
+solution, and hostile ones (hangs, crashes, memory, huge output, spying, broken notebooks).
+Timing figures are measured, printed and saved; nothing here fails on a number.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from homework.variants import CORRECT, WRONG  # noqa: E402
+
+BIN = Path(sys.executable).parent
+HOSTILE = {
+    "hangs": "import time\ntime.sleep(3600)",
+    "crashes": "import os\nos._exit(1)",
+    "eats_memory": "x = bytearray(64 * 2**30)",
+    "prints_20_MB": "print('x' * 20_000_000)",
+    "spies": "import os\nprint(os.listdir('../../..'))",
+    "forks": "import subprocess\nsubprocess.Popen(['sleep', '600'])",
+}
+
+
+def submission(release: Path, kind: str):
+    nb = nbformat.read(release, as_version=4)
+    sources = dict(CORRECT)
+    if kind in WRONG:
+        part, source, _ = WRONG[kind]
+        sources[part] = source
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith("_solution"):
+            cell.source = "import numpy as np\n" + sources[gid[: -len("_solution")]]
+    if kind in HOSTILE:
+        nb.cells.append(nbformat.v4.new_code_cell(HOSTILE[kind]))
+    if kind == "duplicated_test_cell":
+        nb.cells.append(nbformat.from_dict(json.loads(json.dumps(nb.cells[-1]))))
+        nb.cells[-1]["id"] += "-copy"
+    return nb
+
+
+def kinds(n):
+    """A class of n: half correct, a third wrong in one way, the rest hostile."""
+    cycle = ["correct", "rprop_no_backtracking", "crashes", "correct", "duplicated_test_cell", "nesterov_lr_twice"]
+    pool = (["correct"] * 10 + sorted(WRONG) + list(HOSTILE) + ["duplicated_test_cell"])
+    return [pool[i % len(pool)] if n >= len(pool) else cycle[i % len(cycle)] for i in range(n)]
+
+
+def make_course(where: Path) -> Path:
+    where.mkdir(parents=True)
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", where)
+    shutil.copytree(ROOT / "assignments" / "source", where / "source")
+    return where
+
+
+def timed(cmd, **kw):
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    return time.perf_counter() - start, done
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--timeout", type=int, default=5, help="seconds per cell, for both graders")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grade.json")
+    ap.add_argument("--tiny", action="store_true", help="6 submissions: proves the benchmark runs")
+    args = ap.parse_args(argv)
+    n = 6 if args.tiny else args.n
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = make_course(tmp / "base")
+        subprocess.run([str(BIN / "lectures-lib"), "grade", str(base)], check=True, capture_output=True, env=env)
+        release = base / "release" / "optimizers" / "optimizers.ipynb"
+        mix = kinds(n)
+        for i, kind in enumerate(mix):
+            folder = base / "submitted" / f"s{i:03d}_{kind}" / "optimizers"
+            folder.mkdir(parents=True)
+            nbformat.write(submission(release, kind), folder / "optimizers.ipynb")
+        seconds, status = {}, {}
+        for jobs in (1, 2):
+            course = tmp / f"jobs{jobs}"
+            shutil.copytree(base, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
+            seconds[f"jobs_{jobs}"], done = timed([str(BIN / "lectures-lib"), "grade", str(course), "--jobs",
+                                                    str(jobs), "--timeout", str(args.timeout)], env=env)
+            status[f"jobs_{jobs}"] = done.returncode
+        plain = tmp / "plain"
+        shutil.copytree(base, plain, ignore=shutil.ignore_patterns("autograded", "feedback"))
+        seconds["plain_nbgrader"], failures = 0.0, 0
+        for student in sorted(p.name for p in (plain / "submitted").iterdir()):
+            t, done = timed([str(BIN / "nbgrader"), "autograde", "optimizers", "--student", student, "--create",
+                             "--force", f"--ExecutePreprocessor.timeout={args.timeout}"], cwd=plain, env=env,
+                            timeout=600)
+            seconds["plain_nbgrader"] += t
+            failures += done.returncode != 0
+        subprocess.run(["pkill", "-f", "sleep 600"], capture_output=True)  # plain nbgrader leaves them running
+    per_min = {k: 60 * n / v for k, v in seconds.items()}
+    result = {
+        "submissions": n, "mix": {k: mix.count(k) for k in sorted(set(mix))}, "cell_timeout_s": args.timeout,
+        "seconds": seconds, "submissions_per_minute": per_min, "exit_codes": status,
+        "plain_nbgrader_failed_submissions": failures,
+        "isolated_cost_over_plain_per_submission": seconds["jobs_1"] / seconds["plain_nbgrader"],
+        "speedup_2_jobs_over_1": seconds["jobs_1"] / seconds["jobs_2"],
+        "cores": os.cpu_count(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()
