@@ -118,7 +118,7 @@ class Explorable:
         return widgets.VBox([widgets.HBox(list(sliders.values())), out])
 
 
-def png_data_uri(fig, dpi: int = 80, colors: int = 64) -> str:
+def png_data_uri(fig, dpi: int = 80, colors: int = 128) -> str:
     """A figure as a small PNG data URI (a palette of ``colors`` keeps a page of frames light)."""
     from PIL import Image
 
@@ -162,9 +162,10 @@ class Poll:
     correct: Sequence[int]
     why: str
     note: str = ""
+    multiple: bool = False
 
     def _repr_html_(self) -> str:
-        kind = "checkbox" if len(self.correct) != 1 else "radio"
+        kind = "checkbox" if self.multiple else "radio"
         name = "poll-" + uuid.uuid4().hex[:8]
         opts = "".join(f'<li><label><input type="{kind}" name="{name}" value="{i}"> {html.escape(o)}</label></li>'
                        for i, o in enumerate(self.options))
@@ -179,12 +180,15 @@ class Poll:
                 f"<script>{_POLL_JS}</script></div>")
 
 
-def poll(question: str, options: Sequence[str], correct, why: str, note: str = "") -> Poll:
-    """``correct`` is the index (or list of indices) of the true options; ``why`` explains."""
+def poll(question: str, options: Sequence[str], correct, why: str, note: str = "",
+         multiple: bool | None = None) -> Poll:
+    """``correct`` is the index (or list of indices) of the true options; ``why`` explains.
+    ``multiple=True`` shows checkboxes ("mark all that are true") even when one option is true,
+    so the form does not give away how many are; by default, checkboxes iff several are true."""
     correct = [correct] if isinstance(correct, int) else list(correct)
     if not correct or any(not 0 <= i < len(options) for i in correct):
         raise ValueError(f"correct must index the {len(options)} options, got {correct!r}")
-    return Poll(question, list(options), correct, why, note)
+    return Poll(question, list(options), correct, why, note, len(correct) > 1 if multiple is None else multiple)
 
 
 _POLL_JS = """(function (root) {
