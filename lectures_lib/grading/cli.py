@@ -14,11 +14,11 @@ import argparse
 import csv
 import json
 import os
-import queue
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import pipeline, sandbox
@@ -109,21 +109,17 @@ class Grader:
         from nbgrader.api import Gradebook, MissingEntry
 
         specs = [pipeline.Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
-        uids = queue.Queue()
+        uids = multiprocessing.get_context("spawn").Queue()
         for i in range(self.jobs):
             uids.put(FIRST_UID + i)
-
-        def one(student):
-            uid = uids.get()
-            try:
-                return student, [pipeline.grade(spec, student, self.course / "submitted" / student / assignment
-                                                / spec.notebook, uid, self.limits) for spec in specs]
-            finally:
-                uids.put(uid)
-
+        folder = self.course / "submitted"
         start, statuses = time.monotonic(), {}
-        with Gradebook(self.db_url) as gb, ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            futures = [pool.submit(one, s) for s in students]
+        # Worker processes run the sandboxes and judge (no shared interpreter lock between
+        # them); this process alone writes the gradebook.
+        with Gradebook(self.db_url) as gb, ProcessPoolExecutor(
+                self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_take_uid,
+                initargs=(uids,)) as pool:
+            futures = [pool.submit(_grade_one, specs, s, folder / s / assignment, self.limits) for s in students]
             for done, future in enumerate(as_completed(futures), 1):
                 student, results = future.result()
                 try:
@@ -196,6 +192,18 @@ class Grader:
             writer = csv.DictWriter(f, fieldnames=fields, restval="")
             writer.writeheader()
             writer.writerows(rows)
+
+
+_UID = None  # this worker process's throwaway uid
+
+
+def _take_uid(uids):
+    global _UID
+    _UID = uids.get()
+
+
+def _grade_one(specs, student, folder, limits):
+    return student, [pipeline.grade(spec, student, folder / spec.notebook, _UID, limits) for spec in specs]
 
 
 if __name__ == "__main__":

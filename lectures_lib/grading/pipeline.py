@@ -8,6 +8,7 @@ cell changes nothing. The grade cells' hidden tests name what they check
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -100,8 +101,8 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
     parts = {p: name for p, _, name, _ in spec.grades.values()}
     run, skip = None, []
     for _ in range(4):  # a cell that hangs or kills the run is skipped, and the rest is graded
-        run = sandbox.run({"cells": cells, "parts": parts, "skip": skip,
-                           "inputs": {p: checks.inputs(p) for p in parts}}, uid, limits)
+        run = sandbox.run({"cells": cells, "parts": parts, "skip": skip, "inputs": _inputs(tuple(parts))},
+                          uid, limits)
         if not run.stopped_at:
             break
         place = run.stopped_at.replace("collect:", "checking ")
@@ -128,6 +129,12 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
         if message:
             result.messages[gid] = message
     return result
+
+
+@functools.lru_cache(maxsize=4)
+def _inputs(parts):
+    """The reference's inputs for these parts, converted once per process."""
+    return {p: checks.inputs(p) for p in parts}
 
 
 def feedback_html(spec: Spec, result: Result, assignment: str) -> str:
