@@ -193,3 +193,19 @@ def test_a_failure_is_marked_not_shown_as_zero(graded):
     _, _, rows, _, out = graded
     assert rows["invalid_json"]["score"] == "FAILED"
     assert "could not be graded" in out
+
+
+def test_mangled_results_are_a_reason_not_a_crash(monkeypatch, tmp_path):
+    """A student's process can overwrite its result file with anything; the judge must say so."""
+    from lectures_lib.grading import pipeline, sandbox
+
+    junk = {"rprop": [5] * 11, "quickprop": "no class Quickprop was defined", "nesterov": [{"init": 3, "steps": 7}] * 10}
+    monkeypatch.setattr(sandbox, "run", lambda job, uid, limits: sandbox.Run(cells=[], collected=junk))
+    spec = pipeline.Spec.read(ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb")
+    path = tmp_path / "optimizers.ipynb"
+    path.write_text((ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb").read_text())
+    result = pipeline.grade(spec, "mallory", path, 61099, sandbox.Limits())
+    assert sum(result.scores.values()) == 0 and not result.failed
+    assert result.messages["rprop_step"].startswith("unreadable results")
+    assert result.messages["quickprop_secant"] == "no class Quickprop was defined"
+    assert "nesterov_update" in result.messages

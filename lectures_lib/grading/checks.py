@@ -131,7 +131,7 @@ def check(part: str, behaviour: str, cls) -> None:
 
 def uses_reference(source: str) -> bool:
     """Whether solution code reaches for the course library's optimizers."""
-    return "lectures_lib.optim" in source or ("lectures_lib" in source and "optim" in source)
+    return "lectures_lib.optim" in source or "from lectures_lib import optim" in source
 
 
 # --- judge: compare with the reference, outside the student's reach -------------------------

@@ -119,9 +119,15 @@ class Grader:
         with Gradebook(self.db_url) as gb, ProcessPoolExecutor(
                 self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_take_uid,
                 initargs=(uids,)) as pool:
-            futures = [pool.submit(_grade_one, specs, s, folder / s / assignment, self.limits) for s in students]
+            futures = {pool.submit(_grade_one, specs, s, folder / s / assignment, self.limits): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
-                student, results = future.result()
+                student = futures[future]
+                try:
+                    results = future.result()[1]
+                except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
+                    results = [pipeline.Result(student, {gid: 0.0 for gid in spec.grades},
+                                               failed=f"internal grading error: {type(exc).__name__}: {exc}")
+                               for spec in specs]
                 try:
                     gb.find_student(student)
                 except MissingEntry:

@@ -119,7 +119,10 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
     for part in parts:
         collected = run.collected.get(part)
         if isinstance(collected, list):
-            verdicts[part] = checks.judge(part, collected)
+            try:
+                verdicts[part] = checks.judge(part, collected)
+            except Exception as exc:  # noqa: BLE001 - results a student's process may have mangled
+                verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], f"unreadable results ({type(exc).__name__})")
         else:
             why = collected or (f"checking {part} was skipped" if f"collect:{part}" in skip else "no results")
             verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], why)
