@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.stamp
 PY     := $(VENV)/bin/python
 JOBS   ?= 2
 
-.PHONY: venv test book grade clean
+.PHONY: venv test book grade clean bench bench-deps bench-rates bench-encoders bench-throughput bench-book bench-grade
 
 venv: $(STAMP)
 
@@ -35,6 +35,35 @@ book: venv
 # Autograde every submission under assignments/submitted/ (see README, "For instructors").
 grade: venv
 	$(VENV)/bin/lectures-lib grade assignments
+
+# Benchmarks (see bench/): each writes bench/results/<name>.json and <name>.png and prints the
+# ratios it measured; none fails on a timing. `make bench` runs the four one after another (so
+# they do not disturb each other's timings). torch, for the torch.optim comparison, is
+# installed into .venv from bench/requirements.txt when it is missing.
+bench: bench-deps
+	$(PY) bench/rates.py
+	$(PY) bench/encoders.py
+	$(PY) bench/throughput.py
+	$(PY) bench/book.py
+
+bench-deps: venv
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -r bench/requirements.txt
+
+bench-rates: bench-deps
+	$(PY) bench/rates.py
+
+bench-encoders: bench-deps
+	$(PY) bench/encoders.py
+
+bench-throughput: bench-deps
+	$(PY) bench/throughput.py
+
+bench-book: bench-deps
+	$(PY) bench/book.py
+
+# Grading throughput: 200 generated submissions, sandboxed --jobs 1 and 2 against plain nbgrader.
+bench-grade: venv
+	$(PY) bench/grade.py
 
 clean:
 	rm -rf _build

@@ -143,7 +143,7 @@ def graded(tmp_path_factory):
             (folder / "optimizers.ipynb").write_text("{not json")
         else:
             nbformat.write(make(release, **kwargs), folder / "optimizers.ipynb")
-    run = subprocess.run([str(CLI), "grade", str(course), "--jobs", "2", "--timeout", "3"],
+    run = subprocess.run([str(CLI), "grade", str(course), "--jobs", "2", "--timeout", "10"],
                          capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     with open(course / "grades.csv") as f:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from . import pipeline, sandbox
 
-FIRST_UID = 61000  # throwaway uids for the sandboxes, one per job slot
+FIRST_UID = 61000  # throwaway uids for the sandboxes: one per worker, never shared
 
 
 def main(argv=None) -> int:
@@ -109,16 +111,12 @@ class Grader:
         from nbgrader.api import Gradebook, MissingEntry
 
         specs = [pipeline.Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
-        uids = multiprocessing.get_context("spawn").Queue()
-        for i in range(self.jobs):
-            uids.put(FIRST_UID + i)
         folder = self.course / "submitted"
         start, statuses = time.monotonic(), {}
         # Worker processes run the sandboxes and judge (no shared interpreter lock between
         # them); this process alone writes the gradebook.
         with Gradebook(self.db_url) as gb, ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_take_uid,
-                initargs=(uids,)) as pool:
+                self.jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_take_uid) as pool:
             futures = {pool.submit(_grade_one, specs, s, folder / s / assignment, self.limits): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
                 student = futures[future]
@@ -201,11 +199,26 @@ class Grader:
 
 
 _UID = None  # this worker process's throwaway uid
+_UID_LOCK = None
 
 
-def _take_uid(uids):
-    global _UID
-    _UID = uids.get()
+def _take_uid():
+    """Claim a throwaway uid no other grading process on this machine is using (an exclusive
+    lock held for the worker's life): the sandbox kills every process of its uid afterwards, so
+    two concurrent runs must never share one."""
+    global _UID, _UID_LOCK
+    locks = Path(tempfile.gettempdir()) / "lectures-lib-uids"
+    locks.mkdir(exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + 1000):
+        fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        _UID, _UID_LOCK = uid, fd
+        return
+    raise RuntimeError("no free throwaway uid for the grading sandbox")
 
 
 def _grade_one(specs, student, folder, limits):

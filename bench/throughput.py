@@ -1,0 +1,203 @@
+"""Optimizer step throughput: one step on 10^7 float64 parameters with a gradient that costs
+nothing, against the memory-traffic floor and against torch.optim on the CPU, in one run.
+
+    python bench/throughput.py [--tiny] [--out bench/results] [--rounds 2] [--repeats 9]
+
+The gradient is one of two precomputed random arrays, alternating, so Rprop and Quickprop see
+sign changes. Every step's time is the best of ``repeats`` single steps, and of ``rounds`` passes
+over all optimizers (other work on a shared machine only ever adds time).
+
+Floors, measured in the same run:
+- memory floor: the arrays a step must read and write (counted per optimizer below), streamed at
+  the speed of ``np.copyto`` (one read and one write of a preallocated 80 MB array): floor =
+  (reads + writes) / 2 x t_copyto;
+- API floor: the memory floor plus, for every array the step returns new (the library's
+  ``step`` never writes into the caller's arrays), the extra time a freshly allocated array
+  costs over a preallocated one (``x.copy()`` versus ``np.copyto``: the kernel zeroes new pages).
+torch.optim updates its parameters and state in place, so its floor is the memory floor.
+torch is timed with 1 thread (numpy's elementwise operations use one core) and with its default
+number of threads.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import common  # noqa: E402
+from lectures_lib import optim  # noqa: E402
+
+LR, BETA = 0.01, 0.9
+# name: (optimizer, arrays read, arrays written, what they are, torch counterpart)
+OURS = {
+    "gradient descent": (lambda: optim.GradientDescent(LR), 2, 1, "w, g -> w'", "SGD"),
+    "momentum": (lambda: optim.Momentum(LR, BETA), 3, 2, "w, g, dW -> w', dW'", "SGD(momentum)"),
+    "Nesterov": (lambda: optim.Nesterov(LR, BETA), 5, 3,
+                 "w, dW -> look-ahead point (the gradient is taken there); w, dW, g -> w', dW'",
+                 "SGD(momentum, nesterov)"),
+    "Rprop (Rprop+, default)": (lambda: optim.Rprop(), 5, 4, "w, g, g', Δ, dw -> w', Δ', g', dw'", "Rprop"),
+    "Rprop (iRprop−, torch's variant)": (lambda: optim.Rprop(variant="iRprop-"), 4, 4,
+                                         "w, g, g', Δ -> w', Δ', g', dw'", "Rprop"),
+    "Quickprop": (lambda: optim.Quickprop(LR), 4, 2, "w, g, g', dw -> w', dw' (g kept by reference)", None),
+}
+TORCH = {  # name: (constructor, reads, writes)
+    "SGD": (lambda t, p: t.optim.SGD([p], lr=LR), 2, 1),
+    "SGD(momentum)": (lambda t, p: t.optim.SGD([p], lr=LR, momentum=BETA), 3, 2),
+    "SGD(momentum, nesterov)": (lambda t, p: t.optim.SGD([p], lr=LR, momentum=BETA, nesterov=True), 3, 2),
+    "Rprop": (lambda t, p: t.optim.Rprop([p], lr=0.1), 4, 3),
+}
+
+
+class FreeGradient:
+    """An objective whose gradient costs nothing: it hands out precomputed arrays in turn."""
+
+    def __init__(self, grads):
+        self.grads, self.calls = grads, 0
+
+    def grad(self, w):
+        self.calls += 1
+        return self.grads[self.calls % 2]
+
+    def value(self, w):
+        return 0.0
+
+
+def best_of(step, repeats, warmup=2):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def time_ours(make, grads, repeats):
+    opt, objective = make(), FreeGradient(grads)
+    box = [np.zeros(grads[0].size)]
+    box.append(opt.init(box[0]))
+
+    def step():
+        box[0], box[1] = opt.step(objective, box[0], box[1])  # the old arrays are dropped, as in a loop
+
+    return best_of(step, repeats)
+
+
+def time_torch(torch, make, grads, repeats, threads):
+    torch.set_num_threads(threads)
+    p = torch.zeros(grads[0].numel(), dtype=torch.float64, requires_grad=True)
+    opt, k = make(torch, p), [0]
+
+    def step():
+        k[0] += 1
+        p.grad = grads[k[0] % 2]
+        opt.step()
+
+    return best_of(step, repeats)
+
+
+def floors(n, repeats):
+    """(t_copyto, t_fresh): one read + one write of n float64 into a preallocated / new array."""
+    src, dst = np.random.default_rng(1).standard_normal(n), np.empty(n)
+    t_copy = best_of(lambda: np.copyto(dst, src), repeats)
+    t_fresh = best_of(lambda: src.copy(), repeats)
+    return t_copy, t_fresh
+
+
+def main(argv=None):
+    args = common.arguments(__doc__, argv, extra=[(("--rounds",), {"type": int, "default": 2}),
+                                                   (("--repeats",), {"type": int, "default": 9})])
+    n, rounds, repeats = (10**5, 1, 2) if args.tiny else (10**7, args.rounds, args.repeats)
+    t_start = time.perf_counter()
+    try:
+        import torch
+    except ImportError:
+        torch = None
+        print("torch is not installed: `make bench-throughput` installs bench/requirements.txt", file=sys.stderr)
+    default_threads = torch.get_num_threads() if torch else None
+    rng = np.random.default_rng(0)
+    grads = [rng.standard_normal(n), rng.standard_normal(n)]
+    grads_t = [torch.from_numpy(g) for g in grads] if torch else None
+
+    best = {}
+
+    def keep(key, t):
+        best[key] = min(t, best.get(key, np.inf))
+
+    for _ in range(rounds):
+        keep("copyto", floors(n, repeats)[0])
+        keep("fresh copy", floors(n, repeats)[1])
+        for name, (make, *_rest) in OURS.items():
+            keep(("ours", name), time_ours(make, grads, repeats))
+        if torch:
+            for name, (make, *_rest) in TORCH.items():
+                keep(("torch 1 thread", name), time_torch(torch, make, grads_t, repeats, 1))
+                keep(("torch default", name), time_torch(torch, make, grads_t, repeats, default_threads))
+            torch.set_num_threads(default_threads)
+
+    t_copy, t_fresh = best["copyto"], best["fresh copy"]
+    ms = lambda t: None if t is None else float(f"{1e3 * t:.4g}")  # noqa: E731
+    rows = []
+    for name, (_, reads, writes, traffic, counterpart) in OURS.items():
+        ours = best[("ours", name)]
+        floor = (reads + writes) / 2 * t_copy
+        api_floor = floor + writes * (t_fresh - t_copy)
+        row = {"optimizer": name, "reads": reads, "writes": writes, "traffic": traffic,
+               "ms": ms(ours), "floor_ms": ms(floor), "api_floor_ms": ms(api_floor),
+               "ratio_to_floor": ours / floor, "ratio_to_api_floor": ours / api_floor,
+               "torch": counterpart, "torch_1thread_ms": None, "torch_default_ms": None,
+               "torch_floor_ms": None, "torch_1thread_over_ours": None, "torch_default_over_ours": None}
+        if torch and counterpart:
+            t1, td = best[("torch 1 thread", counterpart)], best[("torch default", counterpart)]
+            _, tr, tw = TORCH[counterpart]
+            row.update(torch_1thread_ms=ms(t1), torch_default_ms=ms(td), torch_floor_ms=ms((tr + tw) / 2 * t_copy),
+                       torch_1thread_over_ours=t1 / ours, torch_default_over_ours=td / ours)
+        rows.append(row)
+
+    print(f"n = {n:.0e} float64; np.copyto {1e3 * t_copy:.1f} ms, fresh copy {1e3 * t_fresh:.1f} ms; "
+          f"torch {'%s, %d default threads' % (torch.__version__, default_threads) if torch else 'missing'}")
+    print(f"{'optimizer':34} {'ms':>7} {'floor':>7} {'/floor':>7} {'API fl.':>7} {'/API':>6} "
+          f"{'torch1':>7} {'t1/ours':>7} {'torchN':>7} {'tN/ours':>7}")
+    for r in rows:
+        f = lambda v, spec="{:.1f}": "—" if v is None else spec.format(v)  # noqa: E731
+        print(f"{r['optimizer']:34} {f(r['ms']):>7} {f(r['floor_ms']):>7} {f(r['ratio_to_floor'], '{:.2f}'):>7} "
+              f"{f(r['api_floor_ms']):>7} {f(r['ratio_to_api_floor'], '{:.2f}'):>6} {f(r['torch_1thread_ms']):>7} "
+              f"{f(r['torch_1thread_over_ours'], '{:.2f}'):>7} {f(r['torch_default_ms']):>7} "
+              f"{f(r['torch_default_over_ours'], '{:.2f}'):>7}")
+
+    fig = draw(rows, default_threads)
+    common.write(args.out, "throughput", {
+        "tiny": args.tiny, "seconds": round(time.perf_counter() - t_start, 1),
+        "setup": {"n": n, "dtype": "float64", "repeats": repeats, "rounds": rounds, "lr": LR, "beta": BETA,
+                  "gradient": "two precomputed standard-normal arrays, alternating",
+                  "torch": torch.__version__ if torch else None, "torch_default_threads": default_threads,
+                  "statistic": "best single step over repeats x rounds"},
+        "copyto_ms": ms(t_copy), "fresh_copy_ms": ms(t_fresh),
+        "copyto_GB_per_s": 2 * 8 * n / t_copy / 1e9, "rows": rows}, fig)
+
+
+def draw(rows, default_threads):
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    y = np.arange(len(rows))[::-1]
+    bars = [("floor_ms", "memory floor", "0.85"), ("api_floor_ms", "API floor (new arrays)", "0.65"),
+            ("ms", "lectures_lib", "C0"), ("torch_1thread_ms", "torch.optim, 1 thread", "C3"),
+            ("torch_default_ms", f"torch.optim, {default_threads} threads", "C1")]
+    h = 0.16
+    for i, (key, label, color) in enumerate(bars):
+        vals = [r[key] or 0.0 for r in rows]
+        ax.barh(y + (2 - i) * h, vals, height=h, color=color, label=label)
+    ax.set_yticks(y, [r["optimizer"] for r in rows], fontsize=8)
+    ax.set(xlabel="ms per step (10^7 float64 parameters)", title="One optimizer step, gradient free")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The benchmarks in bench/ still run: each in --tiny mode into a temporary directory, checking
+that its JSON has the expected fields and sane values. Nothing here looks at a timing."""
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(name, out):
+    run = subprocess.run([sys.executable, str(ROOT / "bench" / f"{name}.py"), "--tiny", "--out", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, f"bench/{name}.py --tiny failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    assert (out / f"{name}.png").stat().st_size > 1000
+    data = json.loads((out / f"{name}.json").read_text())
+    assert data["benchmark"] == name and data["tiny"] is True
+    assert {"date", "cpu", "cpus", "numpy"} <= set(data["machine"])
+    return data
+
+
+def test_rates(tmp_path):
+    data = run_bench("rates", tmp_path)
+    rows = data["rows"]
+    assert {r["method"] for r in rows} == {"gradient descent", "heavy ball (Polyak)", "Nesterov",
+                                           "heavy ball at Nesterov's η, β"}
+    for r in rows:
+        assert r["iterations"] is not None and r["iterations"] > 0
+        assert 0 < r["theory_rate"] < 1 and 0 < r["measured_rate"] < 1
+        # the measured asymptotic rate is the spectral radius, up to the transient of a short run
+        assert abs(r["measured_rate"] - r["theory_rate"]) < 0.05
+        if r["formula_rate"] is not None:
+            assert r["theory_rate"] == pytest.approx(r["formula_rate"], rel=1e-6)
+    for kappa in data["setup"]["kappas"]:
+        it = {r["method"]: r["iterations"] for r in rows if r["kappa"] == kappa}
+        assert it["heavy ball (Polyak)"] < it["gradient descent"]
+        assert set(data["curves"][str(kappa)]) == set(it)
+    assert set(data["ratios"]) == {str(k) for k in data["setup"]["kappas"]}
+
+
+def test_encoders(tmp_path):
+    data = run_bench("encoders", tmp_path)
+    setup = data["setup"]
+    assert len(data["results"]) == 4
+    for problem, rows in data["results"].items():
+        assert list(rows) == ["gradient descent", "momentum", "Nesterov", "Rprop", "Quickprop"]
+        for method, r in rows.items():
+            assert len(r["epochs"]) == r["runs"] == setup["runs"]
+            assert r["failures"] == sum(e is None for e in r["epochs"])
+            assert all(e is None or 1 <= e <= setup["max_epochs"] for e in r["epochs"])
+            assert (r["lr"] in setup["lr_grid"]) if method != "Rprop" else r["lr"] is None
+            if r["median"] is not None:
+                assert r["q1"] <= r["median"] and (r["q3"] is None or r["median"] <= r["q3"])
+        assert rows["gradient descent"]["speedup_median"] in (1.0, None)
+
+
+def test_throughput(tmp_path):
+    data = run_bench("throughput", tmp_path)
+    assert data["copyto_ms"] > 0 and data["fresh_copy_ms"] > 0
+    rows = {r["optimizer"]: r for r in data["rows"]}
+    assert len(rows) == 6 and "Quickprop" in rows
+    for r in rows.values():
+        assert r["ms"] > 0 and r["floor_ms"] > 0 and r["api_floor_ms"] is not None  # tiny: in cache, no ordering
+        assert math.isclose(r["ratio_to_floor"], r["ms"] / r["floor_ms"], rel_tol=1e-2)
+        assert r["reads"] >= 2 and r["writes"] >= 1
+        if data["setup"]["torch"] and r["torch"]:
+            assert r["torch_1thread_ms"] > 0 and r["torch_default_ms"] > 0
+
+
+def test_book(tmp_path):
+    data = run_bench("book", tmp_path)
+    assert data["ok"] is True and data["pages"] == ["book/intro"]
+    assert data["clean_seconds"] > 0 and data["rebuild_seconds"] > 0

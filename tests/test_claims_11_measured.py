@@ -1,0 +1,75 @@
+"""The claims chapter 11 (Measured) makes in its prose, recomputed from the library on smaller
+versions of the benchmarks in bench/ (the chapter itself prints the full benchmarks' numbers)."""
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import encoders  # noqa: E402
+import rates  # noqa: E402
+from lectures_lib import objectives  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Iterations and measured rates of every method on 20-D quadratics with kappa 10 and 100."""
+    out, rng = {}, np.random.default_rng(0)
+    for kappa in [10, 100]:
+        lam = np.geomspace(1.0, kappa, 20)
+        q = objectives.Quadratic.from_eigenvalues(lam, b=rng.standard_normal(20), seed=kappa)
+        for method, (opt, eta, beta) in rates.parameters(kappa).items():
+            errors = rates.run(q, np.zeros(20), q.minimizer(), opt, 100_000)
+            out[kappa, method] = (len(errors) - 1, errors, rates.spectral_radius(method, eta, beta, lam))
+    return out
+
+
+def test_theory_column_is_the_textbook_formula():
+    for kappa in [10, 100, 1000]:
+        lam = np.geomspace(1.0, kappa, 30)
+        for method, (_, eta, beta) in rates.parameters(kappa).items():
+            value, _ = rates.formula(method, kappa)
+            if value is not None:
+                assert rates.spectral_radius(method, eta, beta, lam) == pytest.approx(value, rel=1e-6)
+    s = math.sqrt(1000)
+    assert 1 - 1 / s > (s - 1) / (s + 1)  # Nesterov's rate is the slower of the two
+
+
+def test_gradient_descent_rate_and_cost_grow_with_kappa(runs):
+    for kappa in [10, 100]:
+        k, errors, rho = runs[kappa, "gradient descent"]
+        assert rates.convergence.measured_rate(errors, 0.0) == pytest.approx(rho, abs=0.01)
+        assert k <= math.ceil(math.log(1e6) / -math.log(rho))  # finishes a little early
+    ratio = runs[100, "gradient descent"][0] / runs[10, "gradient descent"][0]
+    assert 7 < ratio < 13  # ten times kappa, about ten times the iterations
+
+
+def test_momentum_methods_need_about_sqrt_kappa_and_measure_slightly_slower_than_rho(runs):
+    for method in ["heavy ball (Polyak)", "Nesterov"]:
+        growth = runs[100, method][0] / runs[10, method][0]
+        assert 2 < growth < 5  # about sqrt(10), far from 10
+        for kappa in [10, 100]:
+            _, errors, rho = runs[kappa, method]
+            assert rho < rates.convergence.measured_rate(errors, 0.0) < rho + 0.05  # k rho^k, critical damping
+
+
+def test_heavy_ball_beats_nesterov_at_their_own_optima_and_ties_at_the_same_parameters(runs):
+    for kappa in [10, 100]:
+        hb, nes = runs[kappa, "heavy ball (Polyak)"][0], runs[kappa, "Nesterov"][0]
+        same = runs[kappa, "heavy ball at Nesterov's η, β"][0]
+        assert hb < nes and 1.3 < nes / hb < 2.5
+        assert abs(same / nes - 1) < 0.1
+
+
+def test_rprop_and_quickprop_beat_tuned_gradient_descent_on_the_encoder_but_not_tenfold():
+    problem, seeds = "10-5-10 encoder", range(8)
+
+    def median(method, setting):
+        return np.median([encoders.epochs_to_criterion(problem, method, setting, s, 3000) for s in seeds])
+
+    gd = median("gradient descent", (8.0, None))  # the grid's best for this problem
+    for method, setting in [("Rprop", (None, None)), ("Quickprop", (2.0, None))]:
+        assert 2 < gd / median(method, setting) < 10
+    assert 0.5 < gd / median("momentum", (4.0, 0.5)) < 2  # momentum: about as fast as gradient descent
