@@ -1,7 +1,7 @@
 """Grading throughput: `lectures-lib grade` (sandboxed) with 1 and 2 jobs, against plain
 `nbgrader autograde` run serially on the same submissions, in one run.
 
-    python bench/grade.py [--n 200] [--timeout 5] [--out bench/results/grade.json] [--tiny]
+    python bench/grade.py [--n 200] [--timeout 5] [--out bench/results] [--tiny]
 
 The submissions are generated from the real homework: correct solutions, each plausible wrong
 solution, and hostile ones (hangs, crashes, memory, huge output, spying, broken notebooks).
@@ -9,7 +9,6 @@ Timing figures are measured, printed and saved; nothing here fails on a number.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -19,9 +18,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+import matplotlib
 
-ROOT = Path(__file__).resolve().parents[1]
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+
+from common import ROOT, arguments, write  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "tests"))
 from homework.variants import CORRECT, WRONG  # noqa: E402
 
@@ -75,12 +79,9 @@ def timed(cmd, **kw):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=200)
-    ap.add_argument("--timeout", type=int, default=5, help="seconds per cell, for both graders")
-    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "grade.json")
-    ap.add_argument("--tiny", action="store_true", help="6 submissions: proves the benchmark runs")
-    args = ap.parse_args(argv)
+    args = arguments(__doc__, argv, [(("--n",), {"type": int, "default": 200}),
+                                     (("--timeout",), {"type": int, "default": 5,
+                                                       "help": "seconds per cell, for both graders"})])
     n = 6 if args.tiny else args.n
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     with tempfile.TemporaryDirectory() as tmp:
@@ -112,15 +113,18 @@ def main(argv=None):
         subprocess.run(["pkill", "-f", "sleep 600"], capture_output=True)  # plain nbgrader leaves them running
     per_min = {k: 60 * n / v for k, v in seconds.items()}
     result = {
-        "submissions": n, "mix": {k: mix.count(k) for k in sorted(set(mix))}, "cell_timeout_s": args.timeout,
+        "tiny": args.tiny, "submissions": n, "mix": {k: mix.count(k) for k in sorted(set(mix))}, "cell_timeout_s": args.timeout,
         "seconds": seconds, "submissions_per_minute": per_min, "exit_codes": status,
         "plain_nbgrader_failed_submissions": failures,
         "isolated_cost_over_plain_per_submission": seconds["jobs_1"] / seconds["plain_nbgrader"],
         "speedup_2_jobs_over_1": seconds["jobs_1"] / seconds["jobs_2"],
-        "cores": os.cpu_count(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
+    fig, ax = plt.subplots(figsize=(5.5, 2.6), constrained_layout=True)
+    labels = {"plain_nbgrader": "plain nbgrader\n(serial)", "jobs_1": "lectures-lib grade\n--jobs 1",
+              "jobs_2": "lectures-lib grade\n--jobs 2"}
+    ax.barh([labels[k] for k in labels], [per_min[k] for k in labels], color=["0.6", "C0", "C1"])
+    ax.set(xlabel="submissions graded per minute", title=f"{n} submissions of the homework")
+    write(args.out, "grade", result, fig)
     print(json.dumps(result, indent=2))
     return result
 

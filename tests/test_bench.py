@@ -74,3 +74,12 @@ def test_book(tmp_path):
     data = run_bench("book", tmp_path)
     assert data["ok"] is True and data["pages"] == ["book/intro"]
     assert data["clean_seconds"] > 0 and data["rebuild_seconds"] > 0
+
+
+@pytest.mark.sandbox
+@pytest.mark.xdist_group("homework")
+def test_grade(tmp_path):
+    data = run_bench("grade", tmp_path)
+    assert data["submissions"] == 6 and data["exit_codes"] == {"jobs_1": 0, "jobs_2": 0}
+    assert set(data["submissions_per_minute"]) == {"jobs_1", "jobs_2", "plain_nbgrader"}
+    assert all(v > 0 and math.isfinite(v) for v in data["submissions_per_minute"].values())
