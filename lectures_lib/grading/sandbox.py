@@ -62,7 +62,8 @@ def available() -> bool:
 
 
 def _system_mounts():
-    args = []
+    # /tmp first: a tmpfs mounted after the binds would hide a venv or checkout that lives in /tmp
+    args = ["--perms", "1777", "--tmpfs", "/tmp"]
     for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64"):
         p = Path(top)
         if p.is_symlink():
@@ -82,7 +83,7 @@ def _system_mounts():
 def command(scratch: Path, uid: int, limits: Limits):
     """bwrap -> prlimit -> setpriv -> python -m lectures_lib.grading.runner /grading."""
     return ["bwrap", *_system_mounts(),
-            "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--bind", str(scratch), "/grading",
+            "--dev", "/dev", "--proc", "/proc", "--bind", str(scratch), "/grading",
             "--chdir", "/grading", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--",
             "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
