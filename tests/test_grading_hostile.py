@@ -209,3 +209,14 @@ def test_mangled_results_are_a_reason_not_a_crash(monkeypatch, tmp_path):
     assert result.messages["rprop_step"].startswith("unreadable results")
     assert result.messages["quickprop_secant"] == "no class Quickprop was defined"
     assert "nesterov_update" in result.messages
+
+
+def test_result_files_of_the_wrong_shape_are_not_trusted(monkeypatch, tmp_path):
+    from lectures_lib.grading import pipeline, sandbox
+
+    monkeypatch.setattr(sandbox, "run", lambda job, uid, limits: sandbox.Run(cells="junk", collected=[1, 2]))
+    source = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
+    spec = pipeline.Spec.read(source)
+    (tmp_path / "optimizers.ipynb").write_text(source.read_text())
+    result = pipeline.grade(spec, "mallory", tmp_path / "optimizers.ipynb", 61099, sandbox.Limits())
+    assert sum(result.scores.values()) == 0 and set(result.messages) == set(spec.grades)

@@ -111,20 +111,24 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
             result.failed = f"{run.why} before any cell ran" if run.stopped_at == "start" else result.notes[-1]
             return result
         skip.append(run.stopped_at)
-    for c in run.cells:
-        if c.get("error"):
+    # the result files live where the student's code could write: trust only their shape
+    cells_out = [c for c in run.cells if isinstance(c, dict)] if isinstance(run.cells, list) else []
+    collected_all = run.collected if isinstance(run.collected, dict) else {}
+    for c in cells_out:
+        if isinstance(c.get("error"), str) and c["error"]:
             kind = "out of memory" if c["error"].startswith("MemoryError") else c["error"].splitlines()[0][:200]
             result.notes.append(f"{c['id']}: {kind}")
     verdicts = {}
     for part in parts:
-        collected = run.collected.get(part)
+        collected = collected_all.get(part)
         if isinstance(collected, list):
             try:
                 verdicts[part] = checks.judge(part, collected)
             except Exception as exc:  # noqa: BLE001 - results a student's process may have mangled
                 verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], f"unreadable results ({type(exc).__name__})")
         else:
-            why = collected or (f"checking {part} was skipped" if f"collect:{part}" in skip else "no results")
+            why = collected if isinstance(collected, str) and collected else (
+                f"checking {part} was skipped" if f"collect:{part}" in skip else "no results")
             verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], why)
     for gid, (part, behaviour, _, points) in spec.grades.items():
         message = verdicts[part][behaviour]
