@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -20,9 +21,17 @@ VENDOR = Path(__file__).resolve().parents[2] / ".cache" / "vendor"
 
 
 def vendor_mathjax(dest: Path) -> None:
-    """es5/tex-chtml-full.js and its woff-v2 fonts from the npm package, unpacked once."""
+    """es5/tex-chtml-full.js and its woff-v2 fonts from the npm package, unpacked once (under a
+    lock: two builds started at once from a fresh checkout must not unpack over each other)."""
     if (dest / "mathjax" / "tex-chtml-full.js").exists():
         return
+    with open(dest / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dest / "mathjax" / "tex-chtml-full.js").exists():
+            _unpack_mathjax(dest)
+
+
+def _unpack_mathjax(dest: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             subprocess.run(["npm", "pack", MATHJAX, "--silent"], cwd=tmp, check=True, capture_output=True)
