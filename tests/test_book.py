@@ -5,6 +5,7 @@ with no kernel behind the page.
 The browser tests use Debian's Chromium (/usr/bin/chromium) through Playwright; without it they
 skip and say how to enable them. All tests here share one build (xdist group "book").
 """
+import contextlib
 import functools
 import http.server
 import subprocess
@@ -91,8 +92,9 @@ def server(book):
     srv.shutdown()
 
 
-def open_page(browser, base, chapter):
-    """Load a page; return it with the requests that tried to leave the machine and the errors."""
+@contextlib.contextmanager
+def opened(browser, base, chapter):
+    """A loaded page, the requests that tried to leave the machine, and the console errors."""
     page = browser.new_page()
     outside, errors = [], []
 
@@ -107,27 +109,26 @@ def open_page(browser, base, chapter):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{base}/{chapter}.html", wait_until="networkidle")
-    return page, outside, errors
+    try:
+        yield page, outside, errors
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("chapter", chapters())
 def test_page_loads_offline_without_errors_and_renders_math(browser, server, chapter):
-    page, outside, errors = open_page(browser, server, chapter)
-    try:
+    with opened(browser, server, chapter) as (page, outside, errors):
         if page.locator(".math").count():  # Sphinx marks every formula with class "math"
             page.wait_for_selector("mjx-container", state="attached", timeout=15000)
             assert page.locator("mjx-container").count() > 0
             assert page.locator("mjx-merror, .MathJax_Error").count() == 0, "MathJax could not typeset a formula"
         assert outside == [], f"requests left the machine: {outside}"
         assert errors == [], f"console errors: {errors}"
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
 def test_every_control_switches_its_figure(browser, server, chapter):
-    page, outside, errors = open_page(browser, server, chapter)
-    try:
+    with opened(browser, server, chapter) as (page, outside, errors):
         widgets = page.locator(".ll-explore")
         assert widgets.count() > 0
         for i in range(widgets.count()):
@@ -144,14 +145,11 @@ def test_every_control_switches_its_figure(browser, server, chapter):
                 slider.fill(start)
                 assert img.get_attribute("src") == before
         assert errors == [] and outside == []
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
 def test_every_poll_marks_answers(browser, server, chapter):
-    page, _, errors = open_page(browser, server, chapter)
-    try:
+    with opened(browser, server, chapter) as (page, _, errors):
         polls = page.locator(".ll-poll")
         for i in range(polls.count()):
             poll = polls.nth(i)
@@ -168,5 +166,3 @@ def test_every_poll_marks_answers(browser, server, chapter):
             poll.locator("button.ll-check").click()
             assert poll.locator(".ll-feedback").text_content() == "Not quite."
         assert errors == []
-    finally:
-        page.close()
