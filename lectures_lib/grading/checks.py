@@ -15,7 +15,6 @@ from __future__ import annotations
 import builtins
 import inspect
 import math
-import warnings
 
 import numpy as np
 
@@ -25,7 +24,7 @@ from .collect import collect as _collect, plain as _plain
 
 _abs, _float, _len, _isfinite = builtins.abs, builtins.float, builtins.len, math.isfinite
 _asarray, _array = np.asarray, np.array
-_errstate, _catch_warnings, _simplefilter = np.errstate, warnings.catch_warnings, warnings.simplefilter
+_errstate = np.errstate
 
 
 class GradingError(Exception):

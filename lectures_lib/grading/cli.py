@@ -14,12 +14,12 @@ import argparse
 import csv
 import fcntl
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
 import tempfile
 import time
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
