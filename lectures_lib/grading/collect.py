@@ -1,10 +1,15 @@
-"""Run a student's optimizer class on given inputs and record what it does, as plain data.
+"""The student's side of grading: answer one request at a time with what the student's class does.
 
-This is the only grading code that runs next to student code (in the sandbox, or in the
-notebook for the visible path). It imports no reference optimizer: it gets the reference's
-(w_k, state_k) for every step as data, calls the student's ``step`` on each, and records the
-returned w and state and where the gradient was taken, as lists and numbers. The judge
-(``checks.judge``) compares those outside the student's reach.
+This is the only grading code that runs next to student code (in the sandbox, or in the notebook
+for ``checks.check``). It holds no answer: it imports no reference optimizer and is given one
+step's input at a time (``{"op": "step", "scenario": i, "w": ..., "state": ...}``); the judge sends
+the next input only after it has read this one's output, so nothing that could answer a step is
+anywhere in the student's process before the step has been answered. Its integrity therefore
+does not matter: student code that replaces these functions or writes on the channel can only
+spoil its own answers.
+
+Replies are plain data (lists, numbers, strings): the returned w and state and every point where
+the student's step took a gradient, or what it raised.
 """
 from __future__ import annotations
 
@@ -12,11 +17,9 @@ import warnings
 # Student code runs in this process after this module is imported: take our own references to
 # every builtin and numpy function used here, so redefining np.asarray, builtins.len and the
 # like in a notebook changes what the student's code does, never how it is recorded.
-from builtins import Exception, dict, float, getattr, int, isinstance, len, str, tuple, type, zip  # noqa: A004
+from builtins import Exception, dict, float, getattr, int, isinstance, len, str, tuple, type  # noqa: A004
 
 import numpy as np
-
-from . import scenarios
 
 _array, _asarray, _errstate, _integer = np.array, np.asarray, np.errstate, np.integer
 _catch_warnings, _simplefilter = warnings.catch_warnings, warnings.simplefilter
@@ -33,27 +36,30 @@ class Recorder:
         return self._objective.value(_array(w, dtype=float))
 
     def grad(self, w):
-        self.points.append(_array(w, dtype=float))
-        return self._objective.grad(_array(w, dtype=float))
+        w = _array(w, dtype=float)
+        self.points.append(w)
+        return self._objective.grad(w)
 
 
-def collect(part: str, cls, inputs: list, problems=None) -> list:
-    """For every scenario of ``part`` (``problems``: ``scenarios.<part>()``, best built before any
-    student code runs): the student's constructor, ``init`` and every step from the given
-    (w_k, state_k), as plain data, errors as strings."""
-    out = []
-    for scenario, steps in zip(problems or getattr(scenarios, part)(), inputs):
-        record = {"error": "", "init": None, "steps": []}
-        out.append(record)
-        try:
-            opt = cls(**scenario.kwargs)
-        except Exception as exc:  # noqa: BLE001 - the student's constructor
-            record["error"] = f"{_call(cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}"
-            continue
-        record["init"] = _guard(lambda: plain(opt.init(_array(scenario.w0, dtype=float))), "init(w)")
-        for w, state in steps:
-            record["steps"].append(_guard(lambda: _step(opt, scenario.objective, w, state), "your step"))
-    return out
+class Collector:
+    """``collector(request) -> reply`` for one part; ``problems``: ``scenarios.<part>()``."""
+
+    def __init__(self, cls, problems):
+        self._cls, self._problems, self._opts = cls, problems, {}
+
+    def __call__(self, request):
+        scenario = self._problems[request["scenario"]]
+        if request["op"] == "init":
+            try:
+                self._opts[request["scenario"]] = self._cls(**scenario.kwargs)
+            except Exception as exc:  # noqa: BLE001 - the student's constructor
+                return {"constructor": f"{_call(self._cls, scenario.kwargs)} raised {type(exc).__name__}: {exc}"}
+            opt = self._opts[request["scenario"]]
+            return _guard(lambda: {"state": plain(opt.init(_array(scenario.w0, dtype=float)))}, "init(w)")
+        opt = self._opts.get(request["scenario"])
+        if opt is None:
+            return {"raised": "your class could not be constructed"}
+        return _guard(lambda: _step(opt, scenario.objective, request["w"], request["state"]), "your step")
 
 
 def _step(opt, objective, w, state):

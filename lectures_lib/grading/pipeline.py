@@ -8,14 +8,13 @@ cell changes nothing. The grade cells' hidden tests name what they check
 """
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, sandbox
+from . import checks, rules, sandbox
 
 CHECK = re.compile(r'checks\.check\(\s*"(\w+)"\s*,\s*"(\w+)"\s*,\s*(\w+)\s*\)')
 
@@ -54,6 +53,7 @@ class Result:
     student: str
     scores: dict = field(default_factory=dict)  # grade_id -> points earned
     messages: dict = field(default_factory=dict)  # grade_id -> why points were lost
+    checked: dict = field(default_factory=dict)  # grade_id -> how often its rule was exercised
     notes: list = field(default_factory=list)  # what happened to the run, in plain words
     failed: str = ""  # set when nothing could be graded
 
@@ -99,62 +99,80 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
         return result
     cells, result.notes = job_for(spec, submitted)
     parts = {p: name for p, _, name, _ in spec.grades.values()}
-    run, skip = None, []
+    verdicts, skip = {}, []
     for _ in range(4):  # a cell that hangs or kills the run is skipped, and the rest is graded
-        run = sandbox.run({"cells": cells, "parts": parts, "skip": skip, "inputs": _inputs(tuple(parts))},
-                          uid, limits)
-        if not run.stopped_at:
+        with sandbox.Session({"cells": cells, "parts": parts, "skip": skip}, uid, limits) as session:
+            stopped_at, why = session.run_cells()
+            if stopped_at:
+                result.notes.append(f"{why} in {stopped_at}")
+                if stopped_at in skip or stopped_at in ("start", "collect"):
+                    result.failed = f"{why} before any cell ran" if stopped_at == "start" else result.notes[-1]
+                    return result
+                skip.append(stopped_at)
+                continue
+            _cell_notes(result, session.cells)
+            for part in parts:
+                if part not in verdicts and session.alive:
+                    verdicts[part] = _judge(part, session)
+                    stop = verdicts[part].pop(None, "")
+                    if stop:
+                        result.notes.append(f"{stop} in checking {part}")
+        if len(verdicts) == len(parts):
             break
-        place = run.stopped_at.replace("collect:", "checking ")
-        result.notes.append(f"{run.why} in {place}")
-        if run.stopped_at in skip or run.stopped_at == "start":
-            result.failed = f"{run.why} before any cell ran" if run.stopped_at == "start" else result.notes[-1]
-            return result
-        skip.append(run.stopped_at)
-    # the result files live where the student's code could write: trust only their shape
-    cells_out = [c for c in run.cells if isinstance(c, dict)] if isinstance(run.cells, list) else []
-    collected_all = run.collected if isinstance(run.collected, dict) else {}
-    for c in cells_out:
-        if isinstance(c.get("error"), str) and c["error"]:
-            kind = "out of memory" if c["error"].startswith("MemoryError") else c["error"].splitlines()[0][:200]
-            result.notes.append(f"{c['id']}: {kind}")
-    verdicts = {}
-    for part in parts:
-        collected = collected_all.get(part)
-        if isinstance(collected, list):
-            try:
-                verdicts[part] = checks.judge(part, collected)
-            except Exception as exc:  # noqa: BLE001 - results a student's process may have mangled
-                verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], f"unreadable results ({type(exc).__name__})")
-        else:
-            why = collected if isinstance(collected, str) and collected else (
-                f"checking {part} was skipped" if f"collect:{part}" in skip else "no results")
-            verdicts[part] = dict.fromkeys(checks.BEHAVIOURS[part], why)
     for gid, (part, behaviour, _, points) in spec.grades.items():
-        message = verdicts[part][behaviour]
+        count = verdicts.get(part, {}).get(behaviour)
+        message = checks.message(part, behaviour, count) if count else "the grader could not check this part"
         result.scores[gid] = 0.0 if message else points
+        result.checked[gid] = count.checked if count else 0
         if message:
             result.messages[gid] = message
     return result
 
 
-@functools.lru_cache(maxsize=4)
-def _inputs(parts):
-    """The reference's inputs for these parts, converted once per process."""
-    return {p: checks.inputs(p) for p in parts}
+def _judge(part, session):
+    """{behaviour: Count} of one part over the session's channel; a stop is noted under None."""
+    missing = session.classes.get(part, "the grader found no results for this part")
+    if missing:
+        return {b: rules.Count(failed=1, first=missing) for b in checks.BEHAVIOURS[part]}
+    session.begin(part)
+    stops = []
+
+    def call(request):
+        try:
+            return session.call(request)
+        except checks.Stopped as exc:
+            stops.append(str(exc))
+            raise
+
+    counts = checks.judge(part, call)
+    return {**counts, None: stops[0]} if stops else counts
+
+
+def _cell_notes(result, cells):
+    # the result files live where the student's code could write: trust only their shape
+    for c in cells if isinstance(cells, list) else []:
+        if isinstance(c, dict) and isinstance(c.get("error"), str) and c["error"]:
+            kind = "out of memory" if c["error"].startswith("MemoryError") else c["error"].splitlines()[0][:200]
+            result.notes.append(f"{c.get('id')}: {kind}")
 
 
 def feedback_html(spec: Spec, result: Result, assignment: str) -> str:
-    """A self-contained page: the score, every graded behaviour, and what happened to the run."""
+    """A self-contained page: the score and, per graded behaviour, what it means, how often it was
+    checked, and ✔ only when earned; otherwise the first step, weight and rule that failed."""
     total, out_of = sum(result.scores.values()), sum(p for *_, p in spec.grades.values())
-    rows = "".join(
-        f"<tr><td>{html.escape(gid)}</td><td>{result.scores[gid]:g} / {pts:g}</td>"
-        f"<td>{'✔' if gid not in result.messages else '✘ ' + html.escape(result.messages[gid])}</td></tr>"
-        for gid, (*_, pts) in spec.grades.items())
+    rows = []
+    for gid, (part, behaviour, _, pts) in spec.grades.items():
+        earned = gid not in result.messages and not result.failed
+        n = result.checked.get(gid, 0)
+        mark = "✔" if earned else "✘ " + html.escape(result.messages.get(gid, result.failed or "not graded"))
+        rows.append(f"<tr><td>{html.escape(gid)}</td><td>{html.escape(checks.BEHAVIOURS[part][behaviour])}</td>"
+                    f"<td>{result.scores[gid]:g} / {pts:g}</td><td>checked {n} time{'s' if n != 1 else ''}</td>"
+                    f"<td>{mark}</td></tr>")
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes) or "<li>none</li>"
     failed = f"<p><strong>Not graded: {html.escape(result.failed)}</strong></p>" if result.failed else ""
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(assignment)}: "
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(assignment)}: "
             f"{html.escape(result.student)}</title></head><body><h1>{html.escape(assignment)}: feedback for "
             f"{html.escape(result.student)}</h1>{failed}<p>Score: <strong>{total:g} / {out_of:g}</strong></p>"
-            f"<table border='1' cellpadding='4'><tr><th>test</th><th>points</th><th>result</th></tr>{rows}</table>"
+            f"<table border='1' cellpadding='4'><tr><th>test</th><th>behaviour</th><th>points</th><th>checks</th>"
+            f"<th>result</th></tr>{''.join(rows)}</table>"
             f"<h2>About the run</h2><ul>{notes}</ul></body></html>")

@@ -1,12 +1,15 @@
-"""Runs inside the sandbox: a student's cells, then the collection of their optimizers' steps.
+"""Runs inside the sandbox: a student's cells, then answers to the judge's requests, one at a time.
 
     python -m lectures_lib.grading.runner DIR
 
-reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "inputs": {part:
-the reference's (w_k, state_k) per scenario}, "skip": [...], "max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
-writes DIR/status before every cell or part (so the grader outside can tell where a run died or
-hung), DIR/cells.json after every cell, and DIR/collected.json at the end. Nothing here decides a
-grade: the judge reads these files outside the sandbox.
+reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "skip": [...],
+"max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
+writes DIR/status before every cell (so the grader outside can tell where a run died or hung) and
+DIR/cells.json after every cell. Then it says on stdout which parts have a class
+(``{"classes": {part: ""}}`` or the reason there is none) and answers one JSON line on stdin with
+one JSON line on stdout (``collect.Collector``) until stdin closes. The job holds no reference
+input or output: the judge sends each step's input only after it has read the previous answer.
+Nothing here decides a grade.
 """
 from __future__ import annotations
 
@@ -61,6 +64,11 @@ def _save(path, text):
 def main(folder: str) -> None:
     d = folder.rstrip("/")
     job = json.loads(Path(d, "job.json").read_text())
+    # the judge's channel on private descriptors; fd 0 and 1 of student code see nothing of it
+    requests, replies = os.fdopen(os.dup(0), "rb"), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
 
     def mark(what):
         _save(f"{d}/status", _dumps({"at": what, "since": _time()}))
@@ -69,7 +77,7 @@ def main(folder: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
     from lectures_lib.grading import collect, scenarios  # no reference optimizer here: not mounted
 
-    collect_steps = collect.collect  # taken before student code could replace it
+    Collector = collect.Collector  # taken before student code could replace it
     problems = {part: getattr(scenarios, part)() for part in job["parts"]}  # built before it too
 
     from IPython.core.interactiveshell import InteractiveShell
@@ -94,17 +102,38 @@ def main(folder: str) -> None:
         results.append({"id": cell["id"], "output": buf.value(),
                         "error": f"{type(error).__name__}: {error}" if error is not None else ""})
         _save(f"{d}/cells.json", _dumps(results))
-    collected = {}
+    mark("collect")
+    collectors, classes = {}, {}
     for part, name in job["parts"].items():
-        if f"collect:{part}" in skip:
-            continue
-        mark(f"collect:{part}")
         cls = shell.user_ns.get(name)
-        collected[part] = (collect_steps(part, cls, job["inputs"][part], problems[part]) if isinstance(cls, type)
-                           else f"no class {name} was defined")
-    _save(f"{d}/collected.json", _dumps(collected))
-    mark("done")
+        classes[part] = "" if isinstance(cls, type) else f"no class {name} was defined"
+        if isinstance(cls, type):
+            collectors[part] = Collector(cls, problems[part])
+    _send(replies, {"classes": classes})
+    for line in iter(requests.readline, b""):
+        request = _loads(line)
+        sys.stdout = sys.stderr = _Bounded(0)  # what a step prints goes nowhere
+        try:
+            reply = collectors[request["part"]](request)
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code
+            reply = {"raised": f"your step raised {type(exc).__name__}: {exc}"}
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+        _send(replies, reply)
     _exit(0)  # skip interpreter teardown: student objects' __del__ must not run after this
+
+
+_loads = json.loads
+
+
+def _send(fd, message):
+    try:
+        text = _dumps(message)
+    except BaseException:  # noqa: BLE001 - a reply built from student objects
+        text = _dumps({"raised": "your step returned something that is not numbers"})
+    data = (text + "\n").encode("utf8", "replace")
+    while data:
+        data = data[_write(fd, data):]
 
 
 if __name__ == "__main__":

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import lectures_lib
@@ -44,16 +45,6 @@ class Limits:
     file_bytes: int = 16 << 20
     output_bytes: int = 64 << 10
     open_files: int = 256
-
-
-@dataclass
-class Run:
-    """What came out of one sandboxed run."""
-
-    cells: list = field(default_factory=list)  # per cell: id, output, error (or skipped)
-    collected: dict = field(default_factory=dict)  # per part: the student's steps, or a message
-    stopped_at: str = ""  # where the run ended early ("" if it finished)
-    why: str = ""  # "timed out", "died (exit code 1)", ...
 
 
 def available() -> bool:
@@ -97,49 +88,160 @@ ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGD
        "LANG": "C.UTF-8"}
 
 
-def run(job: dict, uid: int, limits: Limits = Limits()) -> Run:
-    """Run ``job`` (see ``runner``) once in a fresh sandbox as ``uid``; never raises for student faults."""
-    scratch = Path(tempfile.mkdtemp(prefix="lectures-grade-"))
-    logs = Path(tempfile.mkdtemp(prefix="lectures-grade-log-"))
-    try:
-        (scratch / "job.json").write_text(json.dumps({**job, "max_output": limits.output_bytes}))
-        os.chown(scratch, uid, uid)
-        os.chown(scratch / "job.json", uid, uid)
+class Session:
+    """One sandboxed run of ``job`` (see ``runner``) as ``uid``: ``run_cells()``, then
+    ``call(request)`` as often as the judge needs, then ``close()``. Never raises for student
+    faults: a run that dies or hangs is reported by ``run_cells`` or as ``checks.Stopped``."""
+
+    MAX_REPLY = 16 << 20  # bytes of one reply line
+
+    def __init__(self, job: dict, uid: int, limits: Limits = Limits()):
+        self.uid, self.limits, self.cells, self.classes = uid, limits, [], {}
+        self.scratch = Path(tempfile.mkdtemp(prefix="lectures-grade-"))
+        self.log = self.scratch.with_name(self.scratch.name + "-log")
+        self.log.mkdir()
+        (self.scratch / "job.json").write_text(json.dumps({**job, "max_output": limits.output_bytes}))
+        os.chown(self.scratch, uid, uid)
+        os.chown(self.scratch / "job.json", uid, uid)
         env = {**ENV, "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "")}
-        with open(logs / "out", "wb") as out:
-            proc = subprocess.Popen(command(scratch, uid, limits), stdin=subprocess.DEVNULL, stdout=out,
-                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
-            stopped_at, why = _watch(proc, scratch / "status", limits)
-        _kill_uid(uid)
-        return _read(scratch, stopped_at, why, logs / "out")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.rmtree(logs, ignore_errors=True)
+        with open(self.log / "out", "wb") as out:
+            self.proc = subprocess.Popen(command(self.scratch, uid, limits), stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=out, env=env, start_new_session=True)
+        self.start, self.buffer, self.deadline = time.monotonic(), b"", None
+        os.set_blocking(self.proc.stdout.fileno(), False)
 
+    def __enter__(self):
+        return self
 
-def _watch(proc, status_file, limits):
-    start = last_change = time.monotonic()
-    at = "start"
-    while True:
-        code = proc.poll()
-        now = time.monotonic()
-        try:
-            current = json.loads(status_file.read_text()).get("at", at)
-        except (OSError, ValueError):
-            current = at
-        if current != at:
-            at, last_change = current, now
-        if code is not None:
-            if at == "done":
+    def __exit__(self, *exc):
+        self.close()
+
+    def run_cells(self):
+        """Run the student's cells: ("", "") when done, else (where it stopped, why)."""
+        last_change, at = time.monotonic(), "start"
+        while True:
+            line = self._line(0.02)
+            if line is not None:
+                ready = _json(line)
+                self.classes = ready.get("classes", {}) if isinstance(ready, dict) else {}
+                self.cells = _read_json(self.scratch / "cells.json")
                 return "", ""
-            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-            return at, f"died ({how})"
-        if now - last_change > limits.cell_seconds or now - start > limits.notebook_seconds:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            limit = limits.cell_seconds if now - last_change > limits.cell_seconds else limits.notebook_seconds
-            return at, f"timed out (more than {limit:g} s)"
-        time.sleep(0.02)
+            now = time.monotonic()
+            try:
+                current = json.loads((self.scratch / "status").read_text()).get("at", at)
+            except (OSError, ValueError, AttributeError):
+                current = at
+            if current != at:
+                at, last_change = current, now
+            code = self.proc.poll()
+            if code is not None and not self._more():
+                self.cells = _read_json(self.scratch / "cells.json")
+                how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+                return at, self._why(f"died ({how})")
+            if now - last_change > self.limits.cell_seconds or now - self.start > self.limits.notebook_seconds:
+                limit = self.limits.cell_seconds if now - last_change > self.limits.cell_seconds else \
+                    self.limits.notebook_seconds
+                self.kill()
+                self.cells = _read_json(self.scratch / "cells.json")
+                return at, f"timed out (more than {limit:g} s)"
+
+    def begin(self, part):
+        """Start the clock of one part: all its steps share one cell's time limit."""
+        self.part, self.deadline = part, time.monotonic() + self.limits.cell_seconds
+
+    def call(self, request: dict) -> dict:
+        """Send one request of the current part and wait for its reply (``checks.Stopped`` if none comes)."""
+        from .checks import Stopped
+
+        if self.proc.poll() is not None:
+            raise Stopped(self._why("died"))
+        try:
+            self.proc.stdin.write((json.dumps({**request, "part": self.part}) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self.kill()
+            raise Stopped(self._why("died")) from None
+        end = min(self.deadline, self.start + self.limits.notebook_seconds)
+        line = self._line(max(end - time.monotonic(), 0.0), until=end)
+        if line is None:
+            code = self.proc.poll()
+            self.kill()
+            if code is not None:
+                how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+                raise Stopped(self._why(f"died ({how})"))
+            limit = self.limits.cell_seconds if end == self.deadline else self.limits.notebook_seconds
+            raise Stopped(f"timed out (more than {limit:g} s)")
+        return _json(line)
+
+    @property
+    def alive(self):
+        return self.proc.poll() is None
+
+    def _line(self, timeout, until=None):
+        """The next complete line from the runner within ``timeout`` s, or None."""
+        until = until if until is not None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = until - time.monotonic()
+            if left < 0 or len(self.buffer) > self.MAX_REPLY:
+                return None
+            ready, _, _ = select.select([self.proc.stdout], [], [], min(left, 0.05))
+            if ready:
+                chunk = self._more()
+                if chunk == b"" and self.proc.poll() is not None:
+                    return None
+            elif self.proc.poll() is not None and not self._more():
+                return None
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def _more(self):
+        try:
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 20)
+        except BlockingIOError:
+            return None
+        self.buffer += chunk
+        return chunk
+
+    def _why(self, why):
+        lines = (self.log / "out").read_bytes()[-2000:].decode("utf8", "replace").strip().splitlines() \
+            if (self.log / "out").exists() else []
+        return why + (f": {lines[-1]}" if lines and not self.cells else "")
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+
+    def close(self):
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.kill()
+        _kill_uid(self.uid)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        shutil.rmtree(self.log, ignore_errors=True)
+
+
+def _json(line):
+    try:
+        return json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _read_json(path):
+    """A result file the student's process could write: read it if it is small and parses."""
+    try:
+        if path.is_file() and path.stat().st_size < (64 << 20):
+            return json.loads(path.read_text())
+    except (OSError, ValueError):
+        pass
+    return []
 
 
 def _kill_uid(uid):
@@ -158,18 +260,3 @@ def _kill_uid(uid):
         if not found:
             return
         time.sleep(0.05)
-
-
-def _read(scratch, stopped_at, why, log):
-    run = Run(stopped_at=stopped_at, why=why)
-    for name, attr in (("cells.json", "cells"), ("collected.json", "collected")):
-        path = scratch / name
-        try:
-            if path.is_file() and path.stat().st_size < (64 << 20):
-                setattr(run, attr, json.loads(path.read_text()))
-        except (OSError, ValueError):
-            pass  # a student may have overwritten it: then there is nothing to grade from it
-    if run.why and not run.cells and log.exists():
-        lines = log.read_bytes()[-2000:].decode("utf8", "replace").strip().splitlines()
-        run.why += f": {lines[-1]}" if lines else ""
-    return run

@@ -44,10 +44,17 @@ def rprop():
     obj, w0 = _xor()
     out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, {}, 80))
     out.append(Scenario("Rosenbrock", objectives.Rosenbrock(dim=3), np.array([-1.2, 1.0, 0.5]), {}, 80))
-    far = objectives.Quadratic(np.diag([1e-6, 2e-6, 1e-6]), [-1.0, 1.0, -0.5])
-    out.append(Scenario("a far minimum: delta reaches delta_max = 0.5", far, np.zeros(3), {"delta_max": 0.5}, 40))
-    sharp = objectives.Quadratic(np.diag([1.0, 3.0, 10.0]))
-    out.append(Scenario("near the minimum: delta reaches delta_min = 0.05", sharp, np.array([0.3, -0.2, 0.1]), {"delta0": 1.0, "delta_min": 0.05}, 40))
+    rng = np.random.default_rng(7)
+    far = objectives.Quadratic(np.diag(rng.uniform(1e-7, 1e-6, 24)), rng.choice([-1.0, 1.0], 24) * rng.uniform(0.5, 1, 24))
+    out.append(Scenario("a far minimum, 24 weights: each Δ grows into Δmax = 0.5", far, np.zeros(24),
+                        {"delta_max": 0.5}, 30))
+    sharp = objectives.Quadratic(np.diag(rng.uniform(1.0, 10.0, 24)))
+    out.append(Scenario("near the minimum, 24 weights: each Δ shrinks into Δmin = 0.05", sharp,
+                        rng.uniform(-0.3, 0.3, 24), {"delta0": 1.0, "delta_min": 0.05}, 40))
+    centre = np.array([3.0, -2.0, 5.0, 1.0])
+    tight = objectives.Quadratic(np.diag([1.0, 2.0, 4.0, 8.0]), -np.diag([1.0, 2.0, 4.0, 8.0]) @ centre)
+    out.append(Scenario("converged: Δ reaches the default Δmin = 1e-6 far from w = 0", tight,
+                        centre + 1e-4 * np.array([1.0, -1.0, 1.0, -1.0]), {"delta0": 1e-4}, 60))
     one = objectives.Quadratic(np.diag([2.0]))
     out.append(Scenario("one weight, E = w^2, overshooting at once", one, np.array([1.0]), {"delta0": 1.5}, 20))
     return out
@@ -61,10 +68,17 @@ def quickprop():
     obj, w0 = _xor()
     out.append(Scenario("small MLP on XOR (13 weights)", obj, w0, {"lr": 0.5}, 60))
     out.append(Scenario("Rosenbrock, pure secant (max_growth=None)", objectives.Rosenbrock(dim=2), np.array([-1.2, 1.0]), {"lr": 1e-3, "max_growth": None}, 30))
-    at_min = objectives.Quadratic(np.diag([1.0, 4.0]), [0.0, -4.0])  # w_1 starts at its minimum
-    out.append(Scenario("one weight starts at its minimum (a zero step)", at_min, np.array([0.0, 3.0]), {"lr": 0.1}, 20))
-    slope = objectives.Function(lambda w: 2.0 * w[0] + 0.5 * w[1] ** 2, lambda w: np.array([2.0, w[1]]), dim=2)
-    out.append(Scenario("a constant slope in w_1 (the slope never changes)", slope, np.array([1.0, 2.0]), {"lr": 0.1}, 15))
+    rng = np.random.default_rng(3)
+    A = objectives.Quadratic.from_eigenvalues(np.linspace(1.0, 10.0, 30), np.zeros(30), seed=3).A
+    w0 = rng.normal(size=30)
+    g0 = np.where(np.arange(30) < 24, 0.0, rng.normal(size=30))  # 24 weights start at their own minimum
+    coupled = objectives.Quadratic(A, g0 - A @ w0)
+    out.append(Scenario("coupled quadratic, 30 weights, 24 starting at their own minimum (a zero first step, then "
+                        "a changed slope)", coupled, w0, {"lr": 0.02}, 12))
+    slope = objectives.Function(lambda w: 2.0 * w[0] - w[1] + 0.5 * w[2] + 0.5 * w[3] ** 2,
+                                lambda w: np.array([2.0, -1.0, 0.5, w[3]]), dim=4)
+    out.append(Scenario("constant slopes in w_0, w_1, w_2 (their slopes never change)", slope,
+                        np.array([1.0, 2.0, -1.0, 2.0]), {"lr": 0.1}, 15))
     concave = objectives.Function(lambda w: -np.sum(w**2), lambda w: -2.0 * w, dim=2)
     out.append(Scenario("a concave bowl (every secant step would go uphill)", concave, np.array([1.0, -0.5]), {"lr": 0.1, "max_growth": 1.5}, 8))
     out.append(Scenario("a learning-rate schedule lr(k) = 0.05 exp(-0.1 k)", objectives.Quadratic(np.diag([1.0, 5.0])),
@@ -87,4 +101,7 @@ def nesterov():
                         {"lr": 0.2, "beta": 0.0}, 20))
     sched = schedules.exponential(0.3, 0.05)
     out.append(Scenario("a learning-rate schedule lr(k) = 0.3 exp(-0.05 k)", q, np.array([2.0, 2.0]), {"lr": sched, "beta": 0.9}, 30, ("schedule",)))
+    coupled = objectives.Quadratic.from_eigenvalues([1.0, 4.0, 9.0], [1.0, 0.0, -1.0], seed=5)
+    out.append(Scenario("inverse-time decay lr(k) = 0.1 / (k + 1), 3 coupled weights", coupled, np.array([1.0, -2.0, 3.0]),
+                        {"lr": schedules.linear(0.1), "beta": 0.8}, 30, ("schedule",)))
     return out
