@@ -1,10 +1,16 @@
-"""The homework's hidden checks pass the reference solution and fail each plausible wrong
-solution on exactly the behaviours it gets wrong, with a message that names them."""
+"""The homework's hidden checks, in process: each behaviour is earned only where its rule was
+exercised and held every time; placeholders earn nothing; combined mistakes each lose their own
+behaviours; ports of public implementations are named; unusual correct styles earn everything;
+every rule is exercised often enough to mean something."""
+import json
+
 import numpy as np
 import pytest
 
-from lectures_lib.grading import checks
+from homework.submissions import ALL, CASES
 from homework.variants import CORRECT, WRONG
+from lectures_lib.grading import checks, rules, scenarios
+from lectures_lib.grading.collect import Collector
 
 CLASS = {"rprop": "Rprop", "quickprop": "Quickprop", "nesterov": "Nesterov"}
 
@@ -15,28 +21,83 @@ def load(part, source):
     return namespace[CLASS[part]]
 
 
-def failing(part, cls):
-    out = {}
-    for behaviour in checks.BEHAVIOURS[part]:
-        try:
-            checks.check(part, behaviour, cls)
-        except checks.GradingError as exc:
-            out[behaviour] = str(exc)
-    return out
+def counts(part, cls):
+    collector = Collector(cls, getattr(scenarios, part)())
+    return checks.judge(part, lambda request: json.loads(json.dumps(collector(request))))
+
+
+def lost(part, source):
+    return {b for b, c in counts(part, load(part, source)).items() if not c.earned}
 
 
 @pytest.mark.parametrize("part", sorted(CORRECT))
-def test_the_reference_solution_passes_every_behaviour(part):
-    assert failing(part, load(part, CORRECT[part])) == {}
+def test_the_reference_solution_earns_every_behaviour(part):
+    assert lost(part, CORRECT[part]) == set()
+
+
+@pytest.mark.parametrize("part", sorted(CORRECT))
+def test_every_behaviour_and_every_rule_is_exercised_at_least_twenty_times(part):
+    for behaviour, c in counts(part, load(part, CORRECT[part])).items():
+        assert c.checked >= 20, (behaviour, c.checked)
+        for rule, n in c.rules.items():
+            if rule not in (behaviour, "init"):  # named sub-rules: every branch on its own
+                assert n >= 20, (behaviour, rule, n)
+    expected = {"clamps": {"Δmax", "Δmin"}, "growth_limit": {"capped above", "capped below"},
+                "fallback": {"first step", "previous step 0", "slope unchanged", "k counts steps"}}
+    for behaviour, c in counts(part, load(part, CORRECT[part])).items():
+        assert expected.get(behaviour, set()) <= set(c.rules), (behaviour, c.rules)
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
-def test_a_wrong_solution_loses_exactly_its_behaviours(name):
-    part, source, lost = WRONG[name]
-    failed = failing(part, load(part, source))
-    assert set(failed) == lost, f"{name}: failed {sorted(failed)}, expected {sorted(lost)}"
-    for behaviour, message in failed.items():
-        assert "step" in message and "yours" in message, message  # where, and both values
+def test_a_single_mistake_loses_exactly_the_rules_it_breaks(name):
+    part, source, behaviours = WRONG[name]
+    assert lost(part, source) == behaviours
+    for behaviour, c in counts(part, load(part, source)).items():
+        if behaviour in behaviours:  # where, and both values
+            assert "step" in c.first and "your" in c.first, c.first
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_submission_loses_exactly_its_behaviours_and_is_told_why(name):
+    part, source, behaviours, phrase = CASES[name]
+    result = counts(part, load(part, source))
+    assert {b for b, c in result.items() if not c.earned} == behaviours
+    if phrase:
+        messages = " ".join(checks.message(part, b, result[b]) for b in behaviours)
+        assert phrase in messages, messages
+
+
+@pytest.mark.parametrize("part", sorted(ALL))
+def test_a_step_that_does_nothing_is_never_checked_not_passed(part):
+    name = f"{part}_gradient_then_inputs"
+    result = counts(part, load(part, CASES[name][1]))
+    assert not any(c.earned for c in result.values())
+    if part == "nesterov":  # the gradient is at the right place, but nothing was done with it
+        c = result["look_ahead"]
+        assert c.failed == 0 and c.checked == 0
+        assert checks.message(part, "look_ahead", c).startswith("never checked: your step never moved W")
+
+
+def test_messages_state_the_rule_that_applied_in_its_own_numbers():
+    result = counts("quickprop", load("quickprop", CASES["quickprop_caps_only_above"][1]))
+    message = result["growth_limit"].first
+    assert "is below -1" in message and "so the step is μ·Δw' = 1.75 ×" in message and "(the uncapped secant step)" in message
+    torch = counts("rprop", load("rprop", CASES["torch_rprop"][1]))["backtracking"].first
+    assert "iRprop⁻, what torch.optim.Rprop does" in torch and "goes back" in torch
+    sgd = counts("nesterov", load("nesterov", CASES["torch_sgd_nesterov"][1]))
+    assert "Sutskever form of torch's and Keras's SGD(nesterov=True)" in sgd["look_ahead"].first
+    assert "this homework's step returns W + ΔW" in sgd["returns_w"].first
+    twice = CORRECT["nesterov"].replace("dw = self.beta", "objective.grad(w)\n        dw = self.beta")
+    assert "evaluated the gradient twice" in counts("nesterov", load("nesterov", twice))["look_ahead"].first
+    never = counts("nesterov", load("nesterov", CASES["nesterov_returns_inputs"][1]))["look_ahead"].first
+    assert "your step never evaluated the gradient" in never
+
+
+def test_tolerances_are_relative_to_the_quantity_checked():
+    # a move of 1e-6 off by 1 % at |w| = 5 is wrong; rounding of w + dw at |w| = 5 is not
+    assert not rules.close(5.0 + 1.01e-6 - 5.0, 1e-6, 1e-6, 5.0)
+    assert rules.close((5.0 + 1e-6) - 5.0, 1e-6, 1e-6, 5.0)
+    assert not rules.close(np.nan, 1.0, 1.0)
 
 
 def test_a_stub_fails_everything():
@@ -47,12 +108,15 @@ def test_a_stub_fails_everything():
         def init(self, w):
             raise NotImplementedError("write this part")
 
-    assert set(failing("rprop", Rprop)) == set(checks.BEHAVIOURS["rprop"])
+        def step(self, objective, w, state):
+            raise NotImplementedError("write this part")
+
+    result = counts("rprop", Rprop)
+    assert not any(c.earned for c in result.values())
+    assert all("NotImplementedError: write this part" in c.first for c in result.values())
 
 
 def test_wrapping_the_reference_is_refused():
-    from lectures_lib import optim  # noqa: F401
-
     class Nesterov:
         def __init__(self, lr, beta=0.9):
             from lectures_lib.optim import Nesterov as Ref
@@ -62,11 +126,12 @@ def test_wrapping_the_reference_is_refused():
         checks.check("nesterov", "update", Nesterov)
 
 
-def test_messages_name_the_step_the_weight_and_both_values():
-    part, source, _ = WRONG["rprop_swapped_etas"]
-    message = failing(part, load(part, source))["growth"]
-    assert "step 2" in message and "weight" in message and "kept its sign" in message
-    assert "yours is" in message
+def test_check_raises_with_the_message_for_each_lost_behaviour():
+    part, source, behaviours = WRONG["rprop_swapped_etas"]
+    cls = load(part, source)
+    with pytest.raises(checks.GradingError, match="kept its sign"):
+        checks.check(part, "growth", cls)
+    checks.check(part, "backtracking", cls)  # earned: no exception
 
 
 def test_redefining_numpy_after_import_does_not_change_a_result(monkeypatch):
@@ -75,4 +140,18 @@ def test_redefining_numpy_after_import_does_not_change_a_result(monkeypatch):
     monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
     monkeypatch.setattr(np, "isclose", lambda *a, **k: True)
     with pytest.raises(checks.GradingError):
-        checks.check("nesterov", "update", cls)
+        checks.check("nesterov", "returns_w", cls)
+
+
+def test_visible_test_messages_show_both_shapes_when_they_differ():
+    with pytest.raises(checks.GradingError, match=r"expected shape \(1,\) \[1.5\], got shape \(\) 1.5"):
+        checks.expect("w", 1.5, [1.5])
+    with pytest.raises(checks.GradingError, match=r"expected \[1.5\], got \[1.6\]"):
+        checks.expect("w", [1.6], [1.5])
+    checks.expect("w", [1.5], [1.5])
+
+
+def test_mangled_replies_are_a_reason_not_a_crash():
+    junk = iter([5, {"state": "x"}, {"w": [[1, 2]], "state": {}}, {"raised": 7}, None, {"w": "abc"}] * 10000)
+    result = checks.judge("rprop", lambda request: next(junk))
+    assert not any(c.earned for c in result.values()) and all(c.first for c in result.values())

@@ -162,7 +162,7 @@ def _student(P, state):
 
 
 def _check_init(tally, P, reply, want, d):
-    state, problem = _state(reply.get("state"), P.state_keys, d) if "raised" not in reply else (None, reply["raised"])
+    state, problem = _state(reply.get("state"), P.state_keys, d) if "raised" not in reply else (None, str(reply["raised"]))
     if problem:
         for b in set(P.init_owner.values()):
             tally.fail(b, tally.where() + (problem if "raised" in reply else f"init(w) {problem}"))

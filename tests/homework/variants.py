@@ -84,11 +84,12 @@ WRONG = {
         return w + dw, {"delta": delta, "g_prev": g, "dw": dw}'''), {"backtracking"}),
     "rprop_swapped_etas": ("rprop", _rprop(grow='np.minimum(state["delta"] * self.eta_minus, self.delta_max)',
                                            shrink='np.maximum(state["delta"] * self.eta_plus, self.delta_min)'),
-                           {"growth", "shrink"}),
+                           {"growth", "shrink", "clamps"}),  # where η⁺Δ passes Δmax the clamp's rule applies
     "rprop_no_clamps": ("rprop", _rprop(grow='state["delta"] * self.eta_plus', shrink='state["delta"] * self.eta_minus'),
                         {"clamps"}),
     # the slides' reading: Δw^(k) = Δw^(k-1) g / (g - g'), with Δw still the step taken: uphill
-    "quickprop_slides_sign": ("quickprop", _quickprop(change='g - state["g_prev"]'), {"secant"}),
+    # the slides' sign also misses the cap where -μ <= g/(g' - g) < -1 (its factor is then in (1, μ])
+    "quickprop_slides_sign": ("quickprop", _quickprop(change='g - state["g_prev"]'), {"secant", "growth_limit"}),
     "quickprop_no_zero_slope_guard": ("quickprop", _quickprop(guard="np.ones_like(g, dtype=bool)"), {"fallback"}),
     "nesterov_gradient_at_w": ("nesterov", _nesterov(point="w"), {"look_ahead"}),
     "nesterov_plain_momentum": ("nesterov", '''
@@ -104,7 +105,7 @@ class Nesterov:  # torch.optim.SGD(momentum) in the lecture's state: v = beta v 
         v = -state["dw"] / lr * self.beta + objective.grad(w)
         return w - lr * v, {"k": state["k"] + 1, "dw": -lr * v}
 ''', {"look_ahead"}),
-    "nesterov_lr_twice": ("nesterov", _nesterov(result="w + lr * dw"), {"update"}),
+    "nesterov_lr_twice": ("nesterov", _nesterov(result="w + lr * dw"), {"returns_w"}),  # ΔW right, W wrong
     "nesterov_returns_look_ahead": ("nesterov", _nesterov(result="w + dw + self.beta * dw"), {"returns_w"}),
     "nesterov_ignores_schedule": ("nesterov", _nesterov(lr='self.lr(0) if callable(self.lr) else self.lr'),
                                   {"schedule"}),
