@@ -115,7 +115,7 @@ raise FileNotFoundError("nothing to spy on")
             "        g = objective.grad(w)", "        while True:\n            pass")}), FULL - 12, "in checking rprop"),
         "wrong_kernelspec": (build, dict(kernel="julia-1.9"), FULL, "kernelspec 'julia-1.9' ignored"),
         "nan_results": (build, dict(solutions={"nesterov": CORRECT["nesterov"].replace(
-            "return w + dw,", "return w + dw * np.nan,")}), FULL - 3, "graded"),
+            "return w + dw,", "return w + dw * np.nan,")}), FULL - 2, "graded"),  # ΔW right, W NaN
         "missing_solution_cell": (build, dict(delete=["quickprop_solution"]), FULL - 10,
                                   "solution cell 'quickprop_solution' is missing"),
         "network": (build, dict(cells=[("end", f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)"
@@ -195,28 +195,49 @@ def test_a_failure_is_marked_not_shown_as_zero(graded):
     assert "could not be graded" in out
 
 
-def test_mangled_results_are_a_reason_not_a_crash(monkeypatch, tmp_path):
-    """A student's process can overwrite its result file with anything; the judge must say so."""
+class FakeSession:
+    """A sandbox whose student process answers with junk: cells, classes and replies."""
+
+    def __init__(self, cells, classes, replies):
+        self.cells, self.classes, self.replies, self.alive = cells, classes, iter(replies), True
+
+    def __call__(self, job, uid, limits):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+    def run_cells(self):
+        return "", ""
+
+    def begin(self, part):
+        pass
+
+    def call(self, request):
+        return next(self.replies)
+
+
+def grade_with(monkeypatch, tmp_path, session):
     from lectures_lib.grading import pipeline, sandbox
 
-    junk = {"rprop": [5] * 11, "quickprop": "no class Quickprop was defined", "nesterov": [{"init": 3, "steps": 7}] * 10}
-    monkeypatch.setattr(sandbox, "run", lambda job, uid, limits: sandbox.Run(cells=[], collected=junk))
-    spec = pipeline.Spec.read(ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb")
-    path = tmp_path / "optimizers.ipynb"
-    path.write_text((ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb").read_text())
-    result = pipeline.grade(spec, "mallory", path, 61099, sandbox.Limits())
-    assert sum(result.scores.values()) == 0 and not result.failed
-    assert result.messages["rprop_step"].startswith("unreadable results")
+    monkeypatch.setattr(sandbox, "Session", session)
+    source = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
+    (tmp_path / "optimizers.ipynb").write_text(source.read_text())
+    spec = pipeline.Spec.read(source)
+    return spec, pipeline.grade(spec, "mallory", tmp_path / "optimizers.ipynb", 61099, sandbox.Limits())
+
+
+def test_mangled_replies_are_a_reason_not_a_crash(monkeypatch, tmp_path):
+    junk = [5, "x", {"w": [[1, 2]], "state": {}}, {"raised": 7}, None, {"w": "abc", "state": []}] * 20000
+    classes = {"rprop": "", "quickprop": "no class Quickprop was defined", "nesterov": ""}
+    spec, result = grade_with(monkeypatch, tmp_path, FakeSession([], classes, junk))
+    assert sum(result.scores.values()) == 0 and not result.failed and set(result.messages) == set(spec.grades)
     assert result.messages["quickprop_secant"] == "no class Quickprop was defined"
-    assert "nesterov_update" in result.messages
 
 
 def test_result_files_of_the_wrong_shape_are_not_trusted(monkeypatch, tmp_path):
-    from lectures_lib.grading import pipeline, sandbox
-
-    monkeypatch.setattr(sandbox, "run", lambda job, uid, limits: sandbox.Run(cells="junk", collected=[1, 2]))
-    source = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
-    spec = pipeline.Spec.read(source)
-    (tmp_path / "optimizers.ipynb").write_text(source.read_text())
-    result = pipeline.grade(spec, "mallory", tmp_path / "optimizers.ipynb", 61099, sandbox.Limits())
+    spec, result = grade_with(monkeypatch, tmp_path, FakeSession("junk", [1, 2], []))
     assert sum(result.scores.values()) == 0 and set(result.messages) == set(spec.grades)

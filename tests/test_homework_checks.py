@@ -75,7 +75,7 @@ def test_a_step_that_does_nothing_is_never_checked_not_passed(part):
     if part == "nesterov":  # the gradient is at the right place, but nothing was done with it
         c = result["look_ahead"]
         assert c.failed == 0 and c.checked == 0
-        assert checks.message(part, "look_ahead", c).startswith("never checked: your step never moved W")
+        assert checks.message(part, "look_ahead", c).startswith("never checked: your step never changed W or ΔW")
 
 
 def test_messages_state_the_rule_that_applied_in_its_own_numbers():

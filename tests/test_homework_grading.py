@@ -1,6 +1,8 @@
 """The full nbgrader round trip through `lectures-lib grade`: the reference solution scores full
-marks, the untouched release zero, each plausible wrong solution loses exactly the points of the
-behaviours it gets wrong and its feedback names them; re-running keeps manual adjustments."""
+marks, the untouched release zero, each plausible wrong solution, placeholder, combination of
+mistakes, port and unusual correct style gets exactly the points of the behaviours it earns and
+its feedback names what was lost; a submission that searches the sandbox for answers scores no
+more than the blank release; re-running keeps manual adjustments."""
 import csv
 import html
 import re
@@ -12,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from homework.submissions import CASES, PLACEHOLDERS, searcher
 from homework.variants import CORRECT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,6 +56,11 @@ def course(tmp_path_factory):
     subs = {"reference": nbformat.read(SOURCE, as_version=4), "untouched": nbformat.read(release, as_version=4)}
     for name, (part, source, _) in WRONG.items():
         subs[name] = submission(release, {**CORRECT, part: source})
+    for name, (part, source, _, _) in CASES.items():
+        subs[name] = submission(release, {**CORRECT, part: source})
+    for kind in ("returns_inputs", "gradient_then_inputs"):  # every part a placeholder
+        subs[f"all_{kind}"] = submission(release, {p: PLACEHOLDERS[f"{p}_{kind}"][1] for p in CORRECT})
+    subs["searches_for_answers"] = submission(release, {p: searcher(p) for p in CORRECT})
     for student, nb in subs.items():
         folder = course / "submitted" / student / "optimizers"
         folder.mkdir(parents=True)
@@ -76,17 +84,35 @@ def test_reference_scores_full_marks_and_release_scores_zero(course):
     assert "grades.csv" in out and "feedback" in out
 
 
-@pytest.mark.parametrize("name", sorted(WRONG))
-def test_each_wrong_solution_loses_exactly_its_points_and_is_told_why(course, name):
+def feedback_text(row):
+    return html.unescape(re.sub(r"<[^>]+>", " ", Path(row["feedback"]).read_text()))
+
+
+@pytest.mark.parametrize("name", sorted(WRONG) + sorted(CASES))
+def test_each_submission_earns_exactly_its_points_and_is_told_why(course, name):
     course_dir, rows, _ = course
-    part, _, lost = WRONG[name]
+    part, lost = (WRONG[name][0], WRONG[name][2]) if name in WRONG else (CASES[name][0], CASES[name][2])
     pts = points()
     expected = sum(pts.values()) - sum(pts[f"{part}_{b}"] for b in lost)
     assert float(rows[name]["score"]) == expected, f"{name}: {rows[name]}"
-    feedback = html.unescape(re.sub(r"<[^>]+>", " ", Path(rows[name]["feedback"]).read_text()))
-    for behaviour in lost:  # the failing test is named, with where and why
-        assert re.search(rf"{part}_{behaviour}\s+0 / \d+\s+✘ On the problem .*step \d+", feedback), feedback[:3000]
-    assert feedback.count("✘") == len(lost)
+    feedback = feedback_text(rows[name])
+    for behaviour in lost:  # the failing test is named, with where and why, or why it was never checked
+        assert re.search(rf"{part}_{behaviour}\s.*?0 / \d+\s+checked \d+ times?\s+✘ (On the problem .*step \d+|never checked)",
+                         feedback), feedback[:3000]
+    assert feedback.count("✘") == len(lost) and feedback.count("✔") == len(pts) - len(lost)
+
+
+@pytest.mark.parametrize("student", ["all_returns_inputs", "all_gradient_then_inputs", "searches_for_answers"])
+def test_placeholders_and_answer_searches_score_no_more_than_the_blank_release(course, student):
+    _, rows, _ = course
+    assert float(rows[student]["score"]) <= float(rows["untouched"]["score"]) == 0, rows[student]
+
+
+def test_a_placeholders_feedback_says_what_could_not_be_checked_and_why(course):
+    feedback = feedback_text(course[1]["all_gradient_then_inputs"])
+    assert re.search(r"Score:\s+0 / 32", feedback) and "✔" not in feedback
+    assert re.search(r"nesterov_look_ahead\s.*?checked 0 times\s+✘ never checked: your step never changed W or ΔW",
+                     feedback), feedback
 
 
 def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(course):

@@ -131,7 +131,9 @@ def grade(spec: Spec, student: str, path: Path, uid: int, limits: sandbox.Limits
 
 def _judge(part, session):
     """{behaviour: Count} of one part over the session's channel; a stop is noted under None."""
-    missing = session.classes.get(part, "the grader found no results for this part")
+    classes = session.classes if isinstance(session.classes, dict) else {}
+    missing = classes.get(part, "the grader found no results for this part")
+    missing = missing if isinstance(missing, str) else "the grader could not read which classes were defined"
     if missing:
         return {b: rules.Count(failed=1, first=missing) for b in checks.BEHAVIOURS[part]}
     session.begin(part)

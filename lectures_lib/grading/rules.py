@@ -310,7 +310,7 @@ def nesterov(t: Tally, ref, b):
     for k in np.flatnonzero(none):
         g[k] = b.grad(look[k])
     rows = lambda a: np.all(a, axis=1)  # noqa: E731 - a step's check holds at every weight
-    moved = np.any(nonzero(ws - w, np.abs(w) * 1e-9), axis=1)
+    moved = np.any(nonzero(ws - w, np.abs(w) * 1e-9) | nonzero(dws - dwp, np.abs(dwp) * 1e-9), axis=1)
     problem = _one_point(b, look, np.abs(beta * dwp), "the look-ahead point W + βΔW")
     at_w = np.array([ok[k] and len(p) == 1 and p[0].shape == w[k].shape and bool(np.all(close(p[0], w[k], 0.0, w[k])))
                      for k, p in enumerate(b.points)])
@@ -326,7 +326,7 @@ def nesterov(t: Tally, ref, b):
         return problem[k]
 
     t.add("look_ahead", ok, problem == "", looks & moved, look_message,
-          vacuous="your step never moved W, so where it took the gradient earned nothing")
+          vacuous="your step never changed W or ΔW, so where it took the gradient earned nothing")
     want = beta * dwp - lr * g
     scale = np.abs(beta * dwp) + np.abs(lr * g)
     if not sched:

@@ -244,3 +244,66 @@ CASES = {
     **{f"{part}_python_loops": (part, LOOPS[part], set(), None) for part in PARTS},
     **{f"{part}_np_select": (part, SELECT[part], set(), None) for part in PARTS},
 }
+
+# Implements no rule: looks for the reference's inputs and outputs in every object, frame, file,
+# descriptor and variable it can reach, and returns the best match it finds (else its input).
+SEARCHER = '''
+import gc, os, sys
+
+
+def _candidates(w, state):
+    found = []
+    def consider(obj):
+        if isinstance(obj, dict) and "w" in obj and isinstance(obj.get("state"), dict):
+            found.append((obj["w"], obj["state"]))
+    for obj in gc.get_objects():
+        try:
+            consider(obj)
+            if isinstance(obj, (list, tuple)) and len(obj) == 2 and isinstance(obj[1], dict):
+                found.append(obj)
+        except Exception:
+            pass
+    for frame in list(sys._current_frames().values()):
+        while frame is not None:
+            for value in list(frame.f_locals.values()):
+                consider(value)
+            frame = frame.f_back
+    for folder in ("/grading", "/tmp", os.getcwd()):
+        try:
+            for name in os.listdir(folder):
+                try:
+                    text = open(os.path.join(folder, name)).read()
+                    found.append(("file", text))
+                except Exception:
+                    pass
+        except Exception:
+            pass
+    for fd in range(3, 64):
+        try:
+            os.set_blocking(fd, False)
+            found.append(("fd", os.read(fd, 1 << 16)))
+        except Exception:
+            pass
+    found.append(("env", dict(os.environ)))
+    try:
+        import lectures_lib.optim
+        found.append(("reference", lectures_lib.optim))
+    except Exception:
+        pass
+    w = np.asarray(w, dtype=float)
+    for cand_w, cand_state in found:
+        try:
+            cw = np.asarray(cand_w, dtype=float)
+            if cw.shape == w.shape and not np.array_equal(cw, w) and set(state) <= set(cand_state):
+                return cw, {key: np.asarray(cand_state[key], dtype=float) if key != "k" else cand_state[key]
+                            for key in state}
+        except Exception:
+            pass
+    return w, state
+
+'''
+
+
+def searcher(part):
+    return SEARCHER + HEADER[part].lstrip("\n") + (
+        "    def step(self, objective, w, state):\n        return _candidates(w, state)\n")
