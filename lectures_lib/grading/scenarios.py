@@ -19,7 +19,6 @@ class Scenario:
     w0: np.ndarray
     kwargs: dict  # how the student's class is constructed
     steps: int
-    tags: tuple = ()
 
 
 def _quadratics(seed):
@@ -83,7 +82,7 @@ def quickprop():
     out.append(Scenario("a concave bowl (every secant step would go uphill)", concave, np.array([1.0, -0.5]), {"lr": 0.1, "max_growth": 1.5}, 8))
     out.append(Scenario("a learning-rate schedule lr(k) = 0.05 exp(-0.1 k)", objectives.Quadratic(np.diag([1.0, 5.0])),
                         np.array([2.0, -1.0]),
-                        {"lr": schedules.exponential(0.05, 0.1)}, 20, ("schedule",)))
+                        {"lr": schedules.exponential(0.05, 0.1)}, 20))
     return out
 
 
@@ -100,8 +99,8 @@ def nesterov():
     out.append(Scenario("beta = 0 (plain gradient descent)", q, np.array([2.0, 2.0]),
                         {"lr": 0.2, "beta": 0.0}, 20))
     sched = schedules.exponential(0.3, 0.05)
-    out.append(Scenario("a learning-rate schedule lr(k) = 0.3 exp(-0.05 k)", q, np.array([2.0, 2.0]), {"lr": sched, "beta": 0.9}, 30, ("schedule",)))
+    out.append(Scenario("a learning-rate schedule lr(k) = 0.3 exp(-0.05 k)", q, np.array([2.0, 2.0]), {"lr": sched, "beta": 0.9}, 30))
     coupled = objectives.Quadratic.from_eigenvalues([1.0, 4.0, 9.0], [1.0, 0.0, -1.0], seed=5)
     out.append(Scenario("inverse-time decay lr(k) = 0.1 / (k + 1), 3 coupled weights", coupled, np.array([1.0, -2.0, 3.0]),
-                        {"lr": schedules.linear(0.1), "beta": 0.8}, 30, ("schedule",)))
+                        {"lr": schedules.linear(0.1), "beta": 0.8}, 30))
     return out
