@@ -107,7 +107,7 @@ class Session:
         with open(self.log / "out", "wb") as out:
             self.proc = subprocess.Popen(command(self.scratch, uid, limits), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=out, env=env, start_new_session=True)
-        self.start, self.buffer, self.deadline = time.monotonic(), b"", None
+        self.start, self.buffer, self.used = time.monotonic(), b"", 0.0
         os.set_blocking(self.proc.stdout.fileno(), False)
 
     def __enter__(self):
@@ -146,8 +146,9 @@ class Session:
                 return at, f"timed out (more than {limit:g} s)"
 
     def begin(self, part):
-        """Start the clock of one part: all its steps share one cell's time limit."""
-        self.part, self.deadline = part, time.monotonic() + self.limits.cell_seconds
+        """Start the clock of one part: all its steps share one cell's time limit, counted while
+        the student's side is answering (the judge's own work between requests is not)."""
+        self.part, self.used = part, 0.0
 
     def call(self, request: dict) -> dict:
         """Send one request of the current part and wait for its reply (``checks.Stopped`` if none comes)."""
@@ -161,15 +162,18 @@ class Session:
         except (BrokenPipeError, OSError):
             self.kill()
             raise Stopped(self._why("died")) from None
-        end = min(self.deadline, self.start + self.limits.notebook_seconds)
-        line = self._line(max(end - time.monotonic(), 0.0), until=end)
+        now = time.monotonic()
+        part_end = now + self.limits.cell_seconds - self.used
+        end = min(part_end, self.start + self.limits.notebook_seconds)
+        line = self._line(max(end - now, 0.0), until=end)
+        self.used += time.monotonic() - now
         if line is None:
             code = self.proc.poll()
             self.kill()
             if code is not None:
                 how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
                 raise Stopped(self._why(f"died ({how})"))
-            limit = self.limits.cell_seconds if end == self.deadline else self.limits.notebook_seconds
+            limit = self.limits.cell_seconds if end == part_end else self.limits.notebook_seconds
             raise Stopped(f"timed out (more than {limit:g} s)")
         return _json(line)
 
