@@ -86,7 +86,7 @@ def test_backtracking_undoes_the_previous_step(counting):
     w1, s = opt.step(q, w0, opt.init(w0))  # g > 0: step -1.5 to -0.5, overshoots
     assert w1[0] == pytest.approx(-0.5)
     w2, s = opt.step(q, w1, s)  # sign flipped: back to 1.0, delta 0.75, derivative forgotten
-    assert w2[0] == pytest.approx(1.0) and s.delta[0] == 0.75 and s.g[0] == 0.0
+    assert w2[0] == pytest.approx(1.0) and s.delta[0] == 0.75 and s.g_prev[0] == 0.0
     w3, s = opt.step(q, w2, s)  # no adaptation: step -0.75 with the same delta
     assert w3[0] == pytest.approx(0.25) and s.delta[0] == 0.75
 
