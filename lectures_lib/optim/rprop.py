@@ -101,25 +101,32 @@ class Rprop:
         backtrack = self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss)
         forget = self.variant != "Rprop-"
         g = objective.grad(w)
+        # masks as 0/1 factors and unmasked ufuncs: where= loops are not vectorised
         s, t = scratch(w.size, 2)
-        grew, flipped = scratch(w.size, 2, dtype=bool)
+        grew, flipped, kept = scratch(w.size, 3, dtype=bool)
+        index = scratch(w.size, 1, dtype=np.int8)[0]
+        factors = np.array([self.eta_minus, 1.0, self.eta_plus])
         for b, m in blocks(w.size):
-            s_, t_, up, down = s[:m], t[:m], grew[:m], flipped[:m]
+            s_, t_, up, down, same, i = s[:m], t[:m], grew[:m], flipped[:m], kept[:m], index[:m]
             delta, g_prev, dw, g_ = state.delta[b], state.g_prev[b], state.dw[b], g[b]
             np.multiply(g_prev, g_, out=s_)
             np.greater(s_, 0.0, out=up)
-            np.less(s_, 0.0, out=down)
-            np.multiply(delta, self.eta_plus, out=delta, where=up)
-            np.minimum(delta, self.delta_max, out=delta, where=up)
-            np.multiply(delta, self.eta_minus, out=delta, where=down)
-            np.maximum(delta, self.delta_min, out=delta, where=down)
-            np.copyto(g_prev, g_)
+            np.greater_equal(s_, 0.0, out=same)  # not flipped
+            np.logical_not(same, out=down)
+            np.add(up, same, out=i, dtype=np.int8)  # 0 flipped, 1 no sign to compare, 2 same sign
+            np.take(factors, i, out=s_)  # eta_minus, 1, eta_plus
+            np.multiply(delta, s_, out=delta)
+            np.minimum(delta, self.delta_max, out=delta)
+            np.maximum(delta, self.delta_min, out=delta)
             if forget:
-                np.copyto(g_prev, 0.0, where=down)
+                np.multiply(g_, same, out=g_prev)  # the derivative, 0 where it flipped
+            else:
+                np.copyto(g_prev, g_)
             np.sign(g_prev, out=t_)
             np.multiply(t_, delta, out=t_)  # sign(g) Delta, 0 where the derivative was forgotten
             if backtrack:
-                np.add(t_, dw, out=t_, where=down)  # there: 0 + dw_prev
+                np.multiply(down, dw, out=s_)
+                np.add(t_, s_, out=t_)  # where it flipped: 0 + dw_prev
             np.negative(t_, out=dw)
             np.add(w[b], dw, out=w[b])
         return RpropState(state.k + 1, state.delta, state.g_prev, state.dw, loss)
