@@ -1,5 +1,7 @@
 """Optimizer step throughput: one step on 10^7 float64 parameters with a gradient that costs
 nothing, against the memory-traffic floor and against torch.optim on the CPU, in one run.
+Each optimizer is timed twice: its in-place kernel ``step_`` (which torch.optim is compared
+with) and its pure ``step``, the lecture's formula, which returns new arrays.
 
     python bench/throughput.py [--tiny] [--out bench/results] [--rounds 2] [--repeats 9]
 
@@ -11,10 +13,12 @@ Floors, measured in the same run:
 - memory floor: the arrays a step must read and write (counted per optimizer below), streamed at
   the speed of ``np.copyto`` (one read and one write of a preallocated 80 MB array): floor =
   (reads + writes) / 2 x t_copyto;
-- API floor: the memory floor plus, for every array the step returns new (the library's
-  ``step`` never writes into the caller's arrays), the extra time a freshly allocated array
-  costs over a preallocated one (``x.copy()`` versus ``np.copyto``: the kernel zeroes new pages).
-torch.optim updates its parameters and state in place, so its floor is the memory floor.
+- API floor (of the pure ``step``; ``ratio_to_api_floor`` is the pure step's time over it): the memory floor plus, for every array the step returns new
+  (the pure ``step`` never writes into the caller's arrays), the extra time a freshly allocated
+  array costs over a preallocated one (``x.copy()`` versus ``np.copyto``: the kernel zeroes new
+  pages).
+``step_`` and torch.optim update the parameters and state in place: their floor is the memory
+floor. The counts of arrays read and written are the in-place kernel's.
 torch is timed with 1 thread (numpy's elementwise operations use one core) and with its default
 number of threads.
 """
@@ -38,12 +42,12 @@ OURS = {
     "gradient descent": (lambda: optim.GradientDescent(LR), 2, 1, "w, g -> w'", "SGD"),
     "momentum": (lambda: optim.Momentum(LR, BETA), 3, 2, "w, g, dW -> w', dW'", "SGD(momentum)"),
     "Nesterov": (lambda: optim.Nesterov(LR, BETA), 5, 3,
-                 "w, dW -> look-ahead point (the gradient is taken there); w, dW, g -> w', dW'",
+                 "w, dW -> w (the look-ahead point, where the gradient is taken); w, dW, g -> w', dW'",
                  "SGD(momentum, nesterov)"),
     "Rprop (Rprop+, default)": (lambda: optim.Rprop(), 5, 4, "w, g, g', Δ, dw -> w', Δ', g', dw'", "Rprop"),
     "Rprop (iRprop−, torch's variant)": (lambda: optim.Rprop(variant="iRprop-"), 4, 4,
                                          "w, g, g', Δ -> w', Δ', g', dw'", "Rprop"),
-    "Quickprop": (lambda: optim.Quickprop(LR), 4, 2, "w, g, g', dw -> w', dw' (g kept by reference)", None),
+    "Quickprop": (lambda: optim.Quickprop(LR), 4, 3, "w, g, g', dw -> w', g', dw'", None),
 }
 TORCH = {  # name: (constructor, reads, writes)
     "SGD": (lambda t, p: t.optim.SGD([p], lr=LR), 2, 1),
@@ -79,14 +83,23 @@ def best_of(step, repeats, warmup=2):
 
 
 def time_ours(make, grads, repeats):
-    opt, objective = make(), FreeGradient(grads)
-    box = [np.zeros(grads[0].size)]
-    box.append(opt.init(box[0]))
+    """(best in-place step, best pure step, whether both ended at the same w after as many steps)."""
+    opt, n = make(), grads[0].size
+    w_fast, objective = np.zeros(n), FreeGradient(grads)
+    fast = [opt.init(w_fast)]
+
+    def step_():
+        fast[0] = opt.step_(objective, w_fast, fast[0])
+
+    t_fast = best_of(step_, repeats)
+    pure, objective = [np.zeros(n)], FreeGradient(grads)
+    pure.append(opt.init(pure[0]))
 
     def step():
-        box[0], box[1] = opt.step(objective, box[0], box[1])  # the old arrays are dropped, as in a loop
+        pure[0], pure[1] = opt.step(objective, pure[0], pure[1])  # the old arrays are dropped, as in a loop
 
-    return best_of(step, repeats)
+    t_pure = best_of(step, repeats)
+    return t_fast, t_pure, bool(np.allclose(w_fast, pure[0], rtol=1e-12, atol=1e-12))
 
 
 def time_torch(torch, make, grads, repeats, threads):
@@ -134,7 +147,10 @@ def main(argv=None):
         keep("copyto", floors(n, repeats)[0])
         keep("fresh copy", floors(n, repeats)[1])
         for name, (make, *_rest) in OURS.items():
-            keep(("ours", name), time_ours(make, grads, repeats))
+            t_fast, t_pure, agree = time_ours(make, grads, repeats)
+            keep(("ours", name), t_fast)
+            keep(("pure", name), t_pure)
+            best[("agree", name)] = agree and best.get(("agree", name), True)
         if torch:
             for name, (make, *_rest) in TORCH.items():
                 keep(("torch 1 thread", name), time_torch(torch, make, grads_t, repeats, 1))
@@ -145,12 +161,13 @@ def main(argv=None):
     ms = lambda t: None if t is None else float(f"{1e3 * t:.4g}")  # noqa: E731
     rows = []
     for name, (_, reads, writes, traffic, counterpart) in OURS.items():
-        ours = best[("ours", name)]
+        ours, pure = best[("ours", name)], best[("pure", name)]
         floor = (reads + writes) / 2 * t_copy
         api_floor = floor + writes * (t_fresh - t_copy)
         row = {"optimizer": name, "reads": reads, "writes": writes, "traffic": traffic,
-               "ms": ms(ours), "floor_ms": ms(floor), "api_floor_ms": ms(api_floor),
-               "ratio_to_floor": ours / floor, "ratio_to_api_floor": ours / api_floor,
+               "ms": ms(ours), "pure_ms": ms(pure), "floor_ms": ms(floor), "api_floor_ms": ms(api_floor),
+               "ratio_to_floor": ours / floor, "pure_over_inplace": pure / ours,
+               "ratio_to_api_floor": pure / api_floor, "pure_and_inplace_agree": best[("agree", name)],
                "torch": counterpart, "torch_1thread_ms": None, "torch_default_ms": None,
                "torch_floor_ms": None, "torch_1thread_over_ours": None, "torch_default_over_ours": None}
         if torch and counterpart:
@@ -162,12 +179,13 @@ def main(argv=None):
 
     print(f"n = {n:.0e} float64; np.copyto {1e3 * t_copy:.1f} ms, fresh copy {1e3 * t_fresh:.1f} ms; "
           f"torch {'%s, %d default threads' % (torch.__version__, default_threads) if torch else 'missing'}")
-    print(f"{'optimizer':34} {'ms':>7} {'floor':>7} {'/floor':>7} {'API fl.':>7} {'/API':>6} "
+    print(f"{'optimizer':34} {'step_':>7} {'floor':>7} {'/floor':>7} {'step':>7} {'API fl.':>7} {'/API':>6} "
           f"{'torch1':>7} {'t1/ours':>7} {'torchN':>7} {'tN/ours':>7}")
     for r in rows:
         f = lambda v, spec="{:.1f}": "—" if v is None else spec.format(v)  # noqa: E731
         print(f"{r['optimizer']:34} {f(r['ms']):>7} {f(r['floor_ms']):>7} {f(r['ratio_to_floor'], '{:.2f}'):>7} "
-              f"{f(r['api_floor_ms']):>7} {f(r['ratio_to_api_floor'], '{:.2f}'):>6} {f(r['torch_1thread_ms']):>7} "
+              f"{f(r['pure_ms']):>7} {f(r['api_floor_ms']):>7} {f(r['ratio_to_api_floor'], '{:.2f}'):>6} "
+              f"{f(r['torch_1thread_ms']):>7} "
               f"{f(r['torch_1thread_over_ours'], '{:.2f}'):>7} {f(r['torch_default_ms']):>7} "
               f"{f(r['torch_default_over_ours'], '{:.2f}'):>7}")
 
@@ -185,8 +203,8 @@ def main(argv=None):
 def draw(rows, default_threads):
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     y = np.arange(len(rows))[::-1]
-    bars = [("floor_ms", "memory floor", "0.85"), ("api_floor_ms", "API floor (new arrays)", "0.65"),
-            ("ms", "lectures_lib", "C0"), ("torch_1thread_ms", "torch.optim, 1 thread", "C3"),
+    bars = [("floor_ms", "memory floor", "0.85"), ("ms", "lectures_lib step_ (in place)", "C0"),
+            ("pure_ms", "lectures_lib step (new arrays)", "C9"), ("torch_1thread_ms", "torch.optim, 1 thread", "C3"),
             ("torch_default_ms", f"torch.optim, {default_threads} threads", "C1")]
     h = 0.16
     for i, (key, label, color) in enumerate(bars):

@@ -9,7 +9,7 @@ Submodules load on first use, so ``import lectures_lib.objectives`` does not pul
 import importlib
 
 __all__ = ["activations", "convergence", "examples", "landscape", "mlp", "numdiff", "objectives",
-           "optim", "perceptron", "schedules"]
+           "optim", "perceptron", "plotting", "schedules"]
 __version__ = "0.1.0"
 
 

@@ -6,7 +6,9 @@ from typing import Callable, Union
 
 import numpy as np
 
-LearningRate = Union[float, Callable[[int], float]]
+# A learning rate: a float, or a schedule eta_k = lr(k) of the iteration k = 0, 1, ... (public as
+# ``schedules.ScalarOrSchedule``, the name optax uses).
+ScalarOrSchedule = Union[float, Callable[[int], float]]
 
 
 def positive(name: str, value) -> float:
@@ -35,14 +37,14 @@ def integer(name: str, value, minimum: int) -> int:
     return int(value)
 
 
-def learning_rate(lr: LearningRate, name: str = "lr") -> LearningRate:
+def learning_rate(lr: ScalarOrSchedule, name: str = "lr") -> ScalarOrSchedule:
     """Accept a positive float or a schedule (a callable of the iteration k)."""
     if callable(lr):
         return lr
     return positive(name, lr)
 
 
-def lr_at(lr: LearningRate, k: int, name: str = "lr") -> float:
+def lr_at(lr: ScalarOrSchedule, k: int, name: str = "lr") -> float:
     """The learning rate at iteration ``k``; a schedule that returns a bad value is named."""
     if not callable(lr):
         return lr

@@ -136,7 +136,8 @@ class MLP:
 
 
 class MLPObjective:
-    """Loss(w) of an MLP on fixed data: ``value``, ``grad`` (by backprop) and ``dim``."""
+    """Loss(w) of an MLP on fixed data: ``value``, ``grad`` (by backprop), ``value_and_grad``
+    (both from one forward and one backward pass) and ``dim``."""
 
     def __init__(self, net: MLP, X, D):
         self.net, self.X = net, net._inputs(X)
@@ -148,3 +149,6 @@ class MLPObjective:
 
     def grad(self, w) -> np.ndarray:
         return self.net.loss_grad(w, self.X, self.D)[1]
+
+    def value_and_grad(self, w):
+        return self.net.loss_grad(w, self.X, self.D)

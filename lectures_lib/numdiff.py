@@ -20,7 +20,11 @@ def hess(grad_f, w, h: float = 1e-5) -> np.ndarray:
 
 
 def check_grad(objective, w, h: float = 1e-6) -> float:
-    """Largest |analytic - finite-difference| gradient entry, relative to the gradient's size."""
+    """Largest |analytic - finite-difference| gradient entry, relative to the gradient's size
+    (divided by max(1, largest |finite-difference entry|)), by central differences.
+
+    Not ``scipy.optimize.check_grad``, despite the name: scipy's takes ``(func, grad, x0)`` and
+    returns the 2-norm of the difference, absolute, from forward differences."""
     g = objective.grad(w)
     fd = grad(objective.value, w, h)
     return float(np.max(np.abs(g - fd)) / max(1.0, np.max(np.abs(fd))))

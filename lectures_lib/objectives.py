@@ -85,7 +85,9 @@ class Quadratic:
 class Rosenbrock:
     """E(w) = sum_i b (w_{i+1} - w_i^2)^2 + (a - w_i)^2 (scipy.optimize.rosen for a=1, b=100).
 
-    Minimum E = 0 at w = (a, a^2, a^4 ...) for a = 1 that is w = 1; a curved, badly conditioned valley.
+    A curved, badly conditioned valley. In 2-D the minimum is E = 0 at w = (a, a^2). In 3 or more
+    dimensions E = 0 needs w_i = a and w_(i+1) = w_i^2 at once, so only a = 1 (minimum at w = 1,
+    scipy's case) and a = 0 (at w = 0) reach it; for any other a the minimum is above 0.
     """
 
     def __init__(self, a: float = 1.0, b: float = 100.0, dim: int = 2):

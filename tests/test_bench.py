@@ -54,7 +54,6 @@ def test_encoders(tmp_path):
             assert (r["lr"] in setup["lr_grid"]) if method != "Rprop" else r["lr"] is None
             if r["median"] is not None:
                 assert r["q1"] <= r["median"] and (r["q3"] is None or r["median"] <= r["q3"])
-        assert rows["gradient descent"]["speedup_median"] in (1.0, None)
 
 
 def test_throughput(tmp_path):
@@ -63,8 +62,8 @@ def test_throughput(tmp_path):
     rows = {r["optimizer"]: r for r in data["rows"]}
     assert len(rows) == 6 and "Quickprop" in rows
     for r in rows.values():
-        assert r["ms"] > 0 and r["floor_ms"] > 0 and r["api_floor_ms"] is not None  # tiny: in cache, no ordering
-        assert math.isclose(r["ratio_to_floor"], r["ms"] / r["floor_ms"], rel_tol=1e-2)
+        assert r["ms"] > 0 and r["pure_ms"] > 0 and r["floor_ms"] > 0  # tiny: in cache, no ordering
+        assert r["pure_and_inplace_agree"] is True, r["optimizer"]  # step_ and step ended at the same w
         assert r["reads"] >= 2 and r["writes"] >= 1
         if data["setup"]["torch"] and r["torch"]:
             assert r["torch_1thread_ms"] > 0 and r["torch_default_ms"] > 0

@@ -92,9 +92,7 @@ def test_switch_from_separating_to_stuck(eps, separating_ts, stuck_ts):
 
 def test_loss_curves_t2_fast_t25_slow_t3_never():
     def first_below(t):
-        tr = backprop(*brady_points(t), max_iter=6000, tol=0.0)
-        below = np.flatnonzero(tr.loss < 0.1)
-        return below[0] if below.size else None
+        return optim.steps_to(backprop(*brady_points(t), max_iter=6000, tol=0.0), 0.1)
     assert first_below(2.0) < 1000
     assert 2000 < first_below(2.5) < 6000
     assert first_below(3.0) is None

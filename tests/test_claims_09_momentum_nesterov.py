@@ -17,7 +17,7 @@ def test_example_setting():
 
 def test_nesterov_converges_much_faster():
     m, n = EX["momentum"].loss - Q.min_value(), EX["nesterov"].loss - Q.min_value()
-    assert np.argmax(m < 1e-3) == 100 and np.argmax(n < 1e-3) == 15
+    assert optim.steps_to(m, 1e-3) == 100 and optim.steps_to(n, 1e-3) == 15
     assert m[-1] / n[-1] > 100
 
 

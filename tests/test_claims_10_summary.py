@@ -24,8 +24,7 @@ def race(name):
 
 
 def steps_to(trace, f_star, eps=1e-6):
-    hit = np.flatnonzero(trace.loss - f_star < eps)
-    return int(hit[0]) if hit.size else None
+    return optim.steps_to(trace, eps, f_star)
 
 
 def test_race_table():

@@ -33,8 +33,6 @@ def test_theory_column_is_the_textbook_formula():
             value, _ = rates.formula(method, kappa)
             if value is not None:
                 assert rates.spectral_radius(method, eta, beta, lam) == pytest.approx(value, rel=1e-6)
-    s = math.sqrt(1000)
-    assert 1 - 1 / s > (s - 1) / (s + 1)  # Nesterov's rate is the slower of the two
 
 
 def test_gradient_descent_rate_and_cost_grow_with_kappa(runs):

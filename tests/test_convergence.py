@@ -121,7 +121,7 @@ def steps_to(objective, eta, epsilons, f_star, max_iter):
     trace = optim.minimize(objective, [0.0], optim.GradientDescent(eta), max_iter=max_iter, tol=0.0)
     gap = trace.loss - f_star
     assert gap[-1] <= min(epsilons)
-    return np.array([np.argmax(gap <= eps) for eps in epsilons])
+    return optim.steps_to(gap, epsilons).astype(int)
 
 
 def test_strongly_convex_takes_log_steps_and_merely_smooth_takes_one_over_eps_steps():

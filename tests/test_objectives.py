@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import optimize
 
-from lectures_lib import numdiff
+from lectures_lib import numdiff, objectives
 from lectures_lib.objectives import DoubleWell, Function, MonkeySaddle, Quadratic, Rosenbrock, Softplus
 
 RNG = np.random.default_rng(1234)
@@ -336,3 +336,34 @@ def test_function_value_evaluates_a_batch_point_by_point():
     grid = np.arange(12.0).reshape(2, 3, 2)
     np.testing.assert_allclose(f.value(grid), grid[..., 0] ** 2 + 3 * grid[..., 1])
     assert isinstance(f.value(np.array([1.0, 2.0])), float)
+
+
+def test_rosenbrock_minimum_as_its_docstring_says():
+    from lectures_lib import optim
+    two = objectives.Rosenbrock(a=2.0, dim=2)
+    assert two.value([2.0, 4.0]) == 0.0 and np.all(two.grad([2.0, 4.0]) == 0.0)
+    for a in [0.0, 1.0]:  # in 5-D only a = a^2 reaches E = 0, at w = a
+        assert objectives.Rosenbrock(a=a, dim=5).value(np.full(5, a)) == 0.0
+    three = objectives.Rosenbrock(a=2.0, dim=3)
+    assert np.linalg.norm(three.grad([2.0, 4.0, 16.0])) > 1.0  # (a, a^2, a^4) is no critical point
+    best = optim.minimize(three, [2.0, 4.0, 16.0], optim.BFGS(), max_iter=2000, tol=1e-14)
+    assert best.converged and np.linalg.norm(three.grad(best.x)) < 1e-4 and best.fun > 0.1
+
+
+def test_check_grad_is_not_scipys():
+    q = objectives.Quadratic(np.eye(3))
+    wrong = objectives.Function(q.value, lambda w: q.grad(w) + [3.0, 4.0, 0.0], dim=3)
+    w = np.array([10.0, -20.0, 5.0])
+    ours = numdiff.check_grad(wrong, w)
+    assert ours == pytest.approx(4.0 / 20.0, rel=1e-6)  # largest entry, relative to max |g| = 20
+    assert optimize.check_grad(wrong.value, wrong.grad, w) == pytest.approx(5.0, rel=1e-4)  # 2-norm
+
+
+def test_every_submodule_is_an_attribute_of_the_package():
+    import subprocess
+    import sys
+    code = ("import lectures_lib; print(sorted(m for m in lectures_lib.__all__ "
+            "if getattr(lectures_lib, m).__name__ == 'lectures_lib.' + m)); lectures_lib.plotting.figure")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "'plotting'" in out.stdout and "'optim'" in out.stdout

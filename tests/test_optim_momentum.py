@@ -171,3 +171,7 @@ def test_a_schedule_that_returns_a_bad_value_is_named(quad):
 def test_bad_initial_points_are_named(bad, match):
     with pytest.raises(ValueError, match=match):
         optim.Momentum(0.1).init(bad)
+
+
+def test_nesterov_stands_on_its_own():
+    assert not isinstance(optim.Nesterov(0.1), optim.Momentum) and not issubclass(optim.Nesterov, optim.Momentum)

@@ -86,7 +86,7 @@ def test_backtracking_undoes_the_previous_step(counting):
     w1, s = opt.step(q, w0, opt.init(w0))  # g > 0: step -1.5 to -0.5, overshoots
     assert w1[0] == pytest.approx(-0.5)
     w2, s = opt.step(q, w1, s)  # sign flipped: back to 1.0, delta 0.75, derivative forgotten
-    assert w2[0] == pytest.approx(1.0) and s.delta[0] == 0.75 and s.g[0] == 0.0
+    assert w2[0] == pytest.approx(1.0) and s.delta[0] == 0.75 and s.g_prev[0] == 0.0
     w3, s = opt.step(q, w2, s)  # no adaptation: step -0.75 with the same delta
     assert w3[0] == pytest.approx(0.25) and s.delta[0] == 0.75
 
@@ -164,3 +164,11 @@ def test_slides_loop_on_one_weight_backs_up_and_shrinks(iterate):
 def test_bad_hyperparameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         optim.Rprop(**kwargs)
+
+
+def test_the_slides_loop_is_its_own_class_and_the_variant_name_runs_it():
+    q = objectives.Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(30))
+    own = optim.minimize(q, [-4.0, 3.0], optim.SimplifiedRprop(delta0=0.1), max_iter=80, tol=0.0)
+    named = optim.minimize(q, [-4.0, 3.0], optim.Rprop(delta0=0.1, variant="simplified"), max_iter=80, tol=0.0)
+    np.testing.assert_array_equal(own.w, named.w)
+    assert own.loss[-1] > 1e-2  # it stalls on coupled weights (the published variants do not)

@@ -84,3 +84,65 @@ def test_plateau_scales_a_schedule_and_keeps_momentum_state():
     w, state = opt.step(q, np.array([1.0, 1.0]), state)
     np.testing.assert_allclose(state.inner.dw, -0.1 * q.grad([1.0, 1.0]))
     assert opt.lr(state, 4) == pytest.approx(0.1 / 5)
+
+
+# --- the learning-rate contract ----------------------------------------------------------------
+
+LR_OPTIMIZERS = {"GradientDescent": lambda lr: optim.GradientDescent(lr), "Momentum": lambda lr: optim.Momentum(lr, 0.5),
+                 "Nesterov": lambda lr: optim.Nesterov(lr, 0.5), "Quickprop": lambda lr: optim.Quickprop(lr),
+                 "Newton": lambda lr: optim.Newton(lr), "BFGS": lambda lr: optim.BFGS(lr=lr),
+                 "LBFGS": lambda lr: optim.LBFGS(lr=lr)}
+
+
+@pytest.mark.parametrize("name", list(LR_OPTIMIZERS))
+def test_every_optimizer_with_an_lr_takes_a_schedule(name):
+    q = objectives.Quadratic.from_eigenvalues([1.0, 3.0], b=[0.5, -1.0], angle=0.3)
+    make, w0 = LR_OPTIMIZERS[name], [2.0, -1.0]
+    fixed = optim.minimize(q, w0, make(0.3), max_iter=20, tol=0.0)
+    constant = optim.minimize(q, w0, make(lambda k: 0.3), max_iter=20, tol=0.0)
+    np.testing.assert_array_equal(constant.w, fixed.w)  # a constant schedule is the float
+    decayed = optim.minimize(q, w0, make(schedules.exponential(0.2, 0.5)), max_iter=20, tol=0.0)
+    np.testing.assert_allclose(decayed.lr, 0.2 * np.exp(-0.5 * np.arange(decayed.nit)))
+    assert not np.allclose(decayed.w[1:3], fixed.w[1:3])  # and the schedule is used
+    with pytest.raises(ValueError, match=r"lr\(0\) must be a finite float > 0, got -1"):
+        optim.minimize(q, w0, make(lambda k: -1), max_iter=3)
+    assert schedules.ScalarOrSchedule is not None
+
+
+def test_bfgs_schedule_is_its_first_trial_step():
+    q = objectives.Quadratic(np.diag([1.0, 10.0]))
+    w0 = np.array([1.0, 1.0])
+    opt = optim.BFGS(lr=lambda k: 1e-3)
+    w1, _ = opt.step(q, w0, opt.init(w0))
+    np.testing.assert_allclose(w1, w0 - 1e-3 * q.grad(w0))  # H_0 = I, the trial step accepted
+
+
+class PlainGD:
+    """A gradient-descent optimizer that is not a dataclass, as a user might write one."""
+
+    def __init__(self, lr):
+        self.lr = lr
+
+    def init(self, w):
+        return optim.GDState(0)
+
+    def step(self, objective, w, state):
+        return w - self.lr * objective.grad(w), optim.GDState(state.k + 1)
+
+
+def test_plateau_wraps_any_optimizer_with_an_lr_and_keeps_its_scale_in_state():
+    q = objectives.Quadratic(np.diag([1.0, 0.2]), [0.5, 0.0])
+    ours = schedules.ReduceOnPlateau(optim.GradientDescent(2.0), alpha=0.1, patience=3)
+    theirs = schedules.ReduceOnPlateau(PlainGD(2.0), alpha=0.1, patience=3)
+    a = optim.minimize(q, [1.0, 1.0], ours, max_iter=300, tol=0.0)
+    b = optim.minimize(q, [1.0, 1.0], theirs, max_iter=300, tol=0.0)
+    np.testing.assert_array_equal(a.w, b.w)
+    assert a.state.scale < 1.0 and theirs.opt.lr == 2.0  # the wrapped optimizer is never changed
+    w, state = np.array([1.0, 1.0]), a.state
+    assert ours.step(q, w, state)[1] == ours.step(q, w, state)[1]  # stepping twice: the same answer
+
+
+def test_plateau_says_what_it_needs():
+    with pytest.raises(ValueError, match=r"Rprop has no learning rate to reduce: ReduceOnPlateau needs an optimizer "
+                                         r"whose step reads an attribute lr"):
+        schedules.ReduceOnPlateau(optim.Rprop())

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _checks
+from ._blockwise import blocks, scratch
 
 
 class GDState(NamedTuple):
@@ -20,7 +21,7 @@ class GradientDescent:
     ``lr`` is eta: a positive float or a schedule eta_k = lr(k), k = 0, 1, ...
     """
 
-    lr: _checks.LearningRate
+    lr: _checks.ScalarOrSchedule
 
     def __post_init__(self):
         object.__setattr__(self, "lr", _checks.learning_rate(self.lr))
@@ -31,6 +32,14 @@ class GradientDescent:
 
     def step(self, objective, w, state: GDState):
         lr = _checks.lr_at(self.lr, state.k)
-        w_new = objective.grad(w) * -lr  # w - lr g, with one new array instead of two
-        w_new += w
-        return w_new, GDState(state.k + 1)
+        return w - lr * objective.grad(w), GDState(state.k + 1)
+
+    def step_(self, objective, w: np.ndarray, state: GDState) -> GDState:
+        """``step`` in place: overwrite ``w`` with w - eta_k g; return the new state."""
+        lr = _checks.lr_at(self.lr, state.k)
+        g = objective.grad(w)
+        (t,) = scratch(w.size, 1)
+        for b, m in blocks(w.size):
+            np.multiply(lr, g[b], out=t[:m])
+            np.subtract(w[b], t[:m], out=w[b])
+        return GDState(state.k + 1)

@@ -23,7 +23,7 @@ class Newton:
     H + mu I with mu = max(0, m - lambda_min(H)), so every curvature used is at least m.
     """
 
-    lr: _checks.LearningRate = 1.0
+    lr: _checks.ScalarOrSchedule = 1.0
     min_curvature: Optional[float] = None
 
     def __post_init__(self):
@@ -38,6 +38,12 @@ class Newton:
     def step(self, objective, w, state: NewtonState):
         lr = _checks.lr_at(self.lr, state.k)
         return w - lr * self.direction(objective, w), NewtonState(state.k + 1)
+
+    def step_(self, objective, w: np.ndarray, state: NewtonState) -> NewtonState:
+        """``step``, copied into ``w`` (the cost is in solving with H, not in the copy)."""
+        w_new, state = self.step(objective, w, state)
+        np.copyto(w, w_new)
+        return state
 
     def direction(self, objective, w) -> np.ndarray:
         """The normalised direction (H + mu I)^{-1} g at w."""

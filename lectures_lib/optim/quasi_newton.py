@@ -3,8 +3,8 @@
 Both keep an approximation to the *inverse* Hessian built from steps s = w^(k+1) - w^(k) and
 gradient changes y = g^(k+1) - g^(k), so that it satisfies the secant condition H y = s, and
 step along p = -H g. Unlike the lecture's fixed-step optimizers, each step searches along p
-(Armijo backtracking from t = ``lr``): a quasi-Newton direction has no natural scale until H
-has learned one. The gradient at the accepted point is kept in the state, so each step still
+(Armijo backtracking from t = ``lr``, a float or a schedule lr(k), so ``lr`` is the first trial
+step): a quasi-Newton direction has no natural scale until H has learned one. The gradient at the accepted point is kept in the state, so each step still
 evaluates the gradient once.
 """
 from __future__ import annotations
@@ -60,10 +60,10 @@ class BFGS:
     starting from H = (y^T s / y^T y) I at the first update (Nocedal & Wright, eq. 6.20).
     """
 
-    lr: float = 1.0
+    lr: _checks.ScalarOrSchedule = 1.0
 
     def __post_init__(self):
-        _checks.positive("lr", self.lr)
+        object.__setattr__(self, "lr", _checks.learning_rate(self.lr))
 
     def init(self, w) -> QuasiNewtonState:
         w = _checks.flat_vector(w)
@@ -72,8 +72,9 @@ class BFGS:
     def step(self, objective, w, state: QuasiNewtonState):
         f, g = _evaluate(objective, w, state)
         H = state.memory
-        t, f_new = _line_search(objective, w, f, g, -H @ g, self.lr)
-        w_new = w - t * (H @ g)
+        p = -(H @ g)
+        t, f_new = _line_search(objective, w, f, g, p, _checks.lr_at(self.lr, state.k))
+        w_new = w + t * p
         g_new = objective.grad(w_new)
         s, y = w_new - w, g_new - g
         if _curvature_ok(s, y):
@@ -86,6 +87,9 @@ class BFGS:
             H = H + (sy + y @ Hy) * np.outer(u, u) - np.outer(Hy, u) - np.outer(u, Hy)
         return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, H)
 
+    def step_(self, objective, w: np.ndarray, state: QuasiNewtonState) -> QuasiNewtonState:
+        return _copied_step(self, objective, w, state)
+
 
 @dataclass(frozen=True)
 class LBFGS:
@@ -94,11 +98,11 @@ class LBFGS:
     A step whose pair fails the curvature test s^T y > 0 clears the memory."""
 
     memory: int = 10
-    lr: float = 1.0
+    lr: _checks.ScalarOrSchedule = 1.0
 
     def __post_init__(self):
         _checks.integer("memory", self.memory, 1)
-        _checks.positive("lr", self.lr)
+        object.__setattr__(self, "lr", _checks.learning_rate(self.lr))
 
     def init(self, w) -> QuasiNewtonState:
         _checks.flat_vector(w)
@@ -107,7 +111,7 @@ class LBFGS:
     def step(self, objective, w, state: QuasiNewtonState):
         f, g = _evaluate(objective, w, state)
         p = -two_loop(g, state.memory)
-        t, f_new = _line_search(objective, w, f, g, p, self.lr)
+        t, f_new = _line_search(objective, w, f, g, p, _checks.lr_at(self.lr, state.k))
         w_new = w + t * p
         g_new = objective.grad(w_new)
         s, y = w_new - w, g_new - g
@@ -115,6 +119,16 @@ class LBFGS:
         # the surface; start again from H_0 = I rather than keep stepping with stale ones
         pairs = (state.memory + ((s, y),))[-self.memory:] if _curvature_ok(s, y) else ()
         return w_new, QuasiNewtonState(state.k + 1, w_new, f_new, g_new, pairs)
+
+    def step_(self, objective, w: np.ndarray, state: QuasiNewtonState) -> QuasiNewtonState:
+        return _copied_step(self, objective, w, state)
+
+
+def _copied_step(opt, objective, w, state):
+    """``step``, copied into ``w``: the cost is in the line search and H, not in the copy."""
+    w_new, state = opt.step(objective, w, state)
+    np.copyto(w, w_new)
+    return state
 
 
 def two_loop(g, pairs):

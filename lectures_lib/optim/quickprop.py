@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple, Optional
 
 import numpy as np
 
 from .. import _checks
-from ._blockwise import blockwise
+from ._blockwise import blocks, scratch
 
 
 class QuickpropState(NamedTuple):
     k: int  # iterations done so far
     dw: np.ndarray  # previous step Delta w^(k-1), zero at the start
-    g: np.ndarray  # previous derivative E'(w^(k-1)), zero at the start
+    g_prev: np.ndarray  # previous derivative E'(w^(k-1)), zero at the start
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,7 @@ class Quickprop:
     takes the pure secant step.
     """
 
-    lr: _checks.LearningRate
+    lr: _checks.ScalarOrSchedule
     max_growth: Optional[float] = 1.75
 
     def __post_init__(self):
@@ -48,21 +47,45 @@ class Quickprop:
             object.__setattr__(self, "max_growth", _checks.positive("max_growth", self.max_growth))
 
     def init(self, w) -> QuickpropState:
-        zeros = np.zeros_like(_checks.flat_vector(w))
-        return QuickpropState(k=0, dw=zeros, g=zeros)
+        w = _checks.flat_vector(w)
+        return QuickpropState(k=0, dw=np.zeros_like(w), g_prev=np.zeros_like(w))
 
     def step(self, objective, w, state: QuickpropState):
         lr = _checks.lr_at(self.lr, state.k)
         g = objective.grad(w)
-        w, dw = blockwise(partial(self._update, lr=lr), w, g, state.g, state.dw)
-        return w, QuickpropState(state.k + 1, dw, g)
-
-    def _update(self, w, g, g_prev, dw_prev, lr):
-        """(w + dw, dw) for every weight, from its derivatives g now and g_prev before."""
-        slope_change = g_prev - g
-        secant = (dw_prev != 0) & (slope_change != 0)
+        slope_change = state.g_prev - g
+        secant = (state.dw != 0) & (slope_change != 0)  # a parabola can be fitted
         factor = g / np.where(secant, slope_change, 1.0)
         if self.max_growth is not None:
             factor = np.where((factor > self.max_growth) | (factor < -1.0), self.max_growth, factor)
-        dw = np.where(secant, factor * dw_prev, -lr * g)
-        return w + dw, dw
+        dw = np.where(secant, factor * state.dw, -lr * g)
+        return w + dw, QuickpropState(state.k + 1, dw, g)
+
+    def step_(self, objective, w: np.ndarray, state: QuickpropState) -> QuickpropState:
+        """``step`` in place: overwrite ``w`` and the state's arrays; return the new state."""
+        lr, mu = _checks.lr_at(self.lr, state.k), self.max_growth
+        g = objective.grad(w)
+        change, factor = scratch(w.size, 2)
+        secant, other = scratch(w.size, 2, dtype=bool)
+        for b, m in blocks(w.size):
+            c, f, sec, o = change[:m], factor[:m], secant[:m], other[:m]
+            dw, g_prev, g_ = state.dw[b], state.g_prev[b], g[b]
+            np.subtract(g_prev, g_, out=c)
+            np.not_equal(dw, 0.0, out=sec)
+            np.not_equal(c, 0.0, out=o)
+            np.logical_and(sec, o, out=sec)
+            np.logical_not(sec, out=o)
+            np.copyto(c, 1.0, where=o)
+            np.divide(g_, c, out=f)
+            if mu is not None:
+                np.greater(f, mu, out=o)
+                np.copyto(f, mu, where=o)
+                np.less(f, -1.0, out=o)
+                np.copyto(f, mu, where=o)
+            np.multiply(f, dw, out=dw)  # the secant step, kept where a parabola was fitted
+            np.multiply(-lr, g_, out=f)  # the gradient step elsewhere
+            np.logical_not(sec, out=o)
+            np.copyto(dw, f, where=o)
+            np.copyto(g_prev, g_)
+            np.add(w[b], dw, out=w[b])
+        return QuickpropState(state.k + 1, state.dw, state.g_prev)

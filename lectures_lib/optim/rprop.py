@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
 from .. import _checks
-from ._blockwise import blockwise
+from ._blockwise import blocks, scratch
 
 VARIANTS = ("Rprop+", "Rprop-", "iRprop+", "iRprop-", "simplified")
 
@@ -16,9 +15,28 @@ VARIANTS = ("Rprop+", "Rprop-", "iRprop+", "iRprop-", "simplified")
 class RpropState(NamedTuple):
     k: int  # iterations done so far
     delta: np.ndarray  # per-weight step size Delta_i
-    g: np.ndarray  # previous derivative, set to 0 where it must not be compared next time
-    dw: np.ndarray  # previous step taken (for "simplified": the last forward step)
+    g_prev: np.ndarray  # previous derivative, set to 0 where it must not be compared next time
+    dw: np.ndarray  # previous step taken (for SimplifiedRprop: the last forward step)
     loss: float  # previous loss, used by iRprop+ only
+
+
+def _check(opt):
+    _checks.positive("delta0", opt.delta0)
+    _checks.in_interval("eta_plus", opt.eta_plus, 1.0, np.inf, closed_low=False)
+    _checks.in_interval("eta_minus", opt.eta_minus, 0.0, 1.0, closed_low=False)
+    _checks.positive("delta_min", opt.delta_min)
+    _checks.positive("delta_max", opt.delta_max)
+    if opt.delta_min > opt.delta_max:
+        raise ValueError(f"delta_min must be <= delta_max, got delta_min={opt.delta_min!r}, "
+                         f"delta_max={opt.delta_max!r}")
+    if not opt.delta_min <= opt.delta0 <= opt.delta_max:
+        raise ValueError(f"delta0 must be in [delta_min, delta_max] = [{opt.delta_min:g}, "
+                         f"{opt.delta_max:g}], got {opt.delta0!r}")
+
+
+def _init(opt, w) -> RpropState:
+    w = _checks.flat_vector(w)
+    return RpropState(0, np.full_like(w, opt.delta0), np.zeros_like(w), np.zeros_like(w), np.inf)
 
 
 @dataclass(frozen=True)
@@ -33,13 +51,10 @@ class Rprop:
         ``"Rprop-"``  : no backtracking; step -sign(g) Delta with the reduced Delta;
         ``"iRprop-"`` : no step for this weight and g' <- 0 (what ``torch.optim.Rprop`` does);
         ``"iRprop+"`` : undo the previous step only if the loss went up, and g' <- 0
-                        (Igel & Huesken 2000; evaluates E once per step besides the gradient).
+                        (Igel & Huesken 2000; reads E(w) too, which ``minimize`` already has).
     - g' g = 0 (first step, or just after a sign change): step -sign(g) Delta.
 
-    ``"simplified"`` is the loop printed on the slides, kept to show why it is not used: every
-    weight keeps the direction of its first derivative forever (a sign change only undoes and
-    shrinks the step), so once coupling moves a weight's optimum behind it, it stalls.
-
+    ``variant="simplified"`` runs ``SimplifiedRprop``, the loop printed on the slides.
     ``eta_plus`` and ``eta_minus`` are the slides' alpha and beta; Delta starts at ``delta0``.
     """
 
@@ -51,64 +66,117 @@ class Rprop:
     variant: str = "Rprop+"
 
     def __post_init__(self):
-        _checks.positive("delta0", self.delta0)
-        _checks.in_interval("eta_plus", self.eta_plus, 1.0, np.inf, closed_low=False)
-        _checks.in_interval("eta_minus", self.eta_minus, 0.0, 1.0, closed_low=False)
-        _checks.positive("delta_min", self.delta_min)
-        _checks.positive("delta_max", self.delta_max)
-        if self.delta_min > self.delta_max:
-            raise ValueError(f"delta_min must be <= delta_max, got delta_min={self.delta_min!r}, "
-                             f"delta_max={self.delta_max!r}")
-        if not self.delta_min <= self.delta0 <= self.delta_max:
-            raise ValueError(f"delta0 must be in [delta_min, delta_max] = [{self.delta_min:g}, "
-                             f"{self.delta_max:g}], got {self.delta0!r}")
+        _check(self)
         if self.variant not in VARIANTS:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
 
     def init(self, w) -> RpropState:
-        zeros = np.zeros_like(_checks.flat_vector(w))
-        return RpropState(k=0, delta=np.full_like(zeros, self.delta0), g=zeros, dw=zeros, loss=np.inf)
+        return _init(self, w)
+
+    def _slides(self) -> "SimplifiedRprop":
+        return SimplifiedRprop(self.delta0, self.eta_plus, self.eta_minus, self.delta_min, self.delta_max)
 
     def step(self, objective, w, state: RpropState):
         if self.variant == "simplified":
-            return self._simplified_step(objective, w, state)
+            return self._slides().step(objective, w, state)
+        loss = objective.value(w) if self.variant == "iRprop+" else np.nan
+        g = objective.grad(w)
+        s = state.g_prev * g  # its sign says whether the derivative kept its sign
+        delta = np.where(s == 0, state.delta,
+                         np.clip(state.delta * np.where(s > 0, self.eta_plus, self.eta_minus),
+                                 self.delta_min, self.delta_max))
+        flipped = s < 0
+        if self.variant != "Rprop-":
+            g = np.where(flipped, 0.0, g)  # forget the derivative: no adaptation next time
+        dw = -np.sign(g) * delta  # no step where g = 0 (as after a flip in iRprop-)
+        if self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss):
+            dw = np.where(flipped, -state.dw, dw)  # undo the last step where the sign flipped
+        return w + dw, RpropState(state.k + 1, delta, g, dw, loss)
+
+    def step_(self, objective, w: np.ndarray, state: RpropState) -> RpropState:
+        """``step`` in place: overwrite ``w`` and the state's arrays; return the new state."""
+        if self.variant == "simplified":
+            return self._slides().step_(objective, w, state)
         loss = objective.value(w) if self.variant == "iRprop+" else np.nan
         backtrack = self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss)
-        w, delta, g, dw = blockwise(partial(self._update, backtrack=backtrack),
-                                    w, objective.grad(w), state.g, state.delta, state.dw)
-        return w, RpropState(state.k + 1, delta, g, dw, loss)
+        forget = self.variant != "Rprop-"
+        g = objective.grad(w)
+        # masks as 0/1 factors and unmasked ufuncs: where= loops are not vectorised
+        s, t = scratch(w.size, 2)
+        grew, flipped, kept = scratch(w.size, 3, dtype=bool)
+        index = scratch(w.size, 1, dtype=np.int8)[0]
+        factors = np.array([self.eta_minus, 1.0, self.eta_plus])
+        for b, m in blocks(w.size):
+            s_, t_, up, down, same, i = s[:m], t[:m], grew[:m], flipped[:m], kept[:m], index[:m]
+            delta, g_prev, dw, g_ = state.delta[b], state.g_prev[b], state.dw[b], g[b]
+            np.multiply(g_prev, g_, out=s_)
+            np.greater(s_, 0.0, out=up)
+            np.greater_equal(s_, 0.0, out=same)  # not flipped
+            np.logical_not(same, out=down)
+            np.add(up, same, out=i, dtype=np.int8)  # 0 flipped, 1 no sign to compare, 2 same sign
+            np.take(factors, i, out=s_)  # eta_minus, 1, eta_plus
+            np.multiply(delta, s_, out=delta)
+            np.minimum(delta, self.delta_max, out=delta)
+            np.maximum(delta, self.delta_min, out=delta)
+            if forget:
+                np.multiply(g_, same, out=g_prev)  # the derivative, 0 where it flipped
+            else:
+                np.copyto(g_prev, g_)
+            np.sign(g_prev, out=t_)
+            np.multiply(t_, delta, out=t_)  # sign(g) Delta, 0 where the derivative was forgotten
+            if backtrack:
+                np.multiply(down, dw, out=s_)
+                np.add(t_, s_, out=t_)  # where it flipped: 0 + dw_prev
+            np.negative(t_, out=dw)
+            np.add(w[b], dw, out=w[b])
+        return RpropState(state.k + 1, state.delta, state.g_prev, state.dw, loss)
 
-    def _update(self, w, g, g_prev, delta_prev, dw_prev, backtrack):
-        """(w + dw, Delta, g', dw) for every weight, from its derivatives g now and g' before."""
-        product = g_prev * g
-        flipped = product < 0
-        # Delta times [eta_minus, 1, eta_plus][sign(g' g) + 1]; a NaN product leaves Delta alone.
-        # Masks used as 0/1 factors and in-place operations instead of np.where: the same numbers
-        # for finite derivatives, several times faster on large vectors.
-        delta = np.take([self.eta_minus, 1.0, self.eta_plus], (product > 0).astype(np.int8) - flipped + 1)
-        delta *= delta_prev
-        np.clip(delta, self.delta_min, self.delta_max, out=delta)  # Delta stays in [delta_min, delta_max]
-        if self.variant != "Rprop-":
-            g = g * ~flipped  # forget the derivative: no adaptation next time
-        dw = np.sign(g)  # dw = -sign(g) Delta: no step where g = 0 (as after a flip in iRprop-)
-        dw *= delta
-        np.negative(dw, out=dw)
-        if backtrack:  # Rprop+, or iRprop+ when the loss went up: undo the last step where it flipped
-            dw -= np.multiply(flipped, dw_prev, out=product)
-        return w + dw, delta, g, dw
 
-    def _simplified_step(self, objective, w, state: RpropState):
-        """One pass of the slides' loop, rotated so it starts with the derivative: compare signs,
-        undo and shrink (keeping the direction) or grow, then take the next forward step."""
+@dataclass(frozen=True)
+class SimplifiedRprop:
+    """The loop printed on the slides, kept to show why it is not used:
+
+        repeat: for every weight: if sign(prevD) == sign(D):  Delta <- min(alpha Delta, Delta_max)
+                                                               prevD <- D;  w <- w - sign(prevD) Delta
+                                  else:                        undo the last step; Delta <- max(beta Delta, Delta_min)
+                                                               w <- w - sign(prevD) Delta
+
+    rotated here so that it starts with the derivative. Every weight keeps the direction of its
+    first derivative forever (a sign change only undoes and shrinks the step, prevD is not
+    updated), so once coupling moves a weight's optimum behind it, it stalls. ``dw`` in the
+    state is the last forward step.
+    """
+
+    delta0: float = 0.1
+    eta_plus: float = 1.2
+    eta_minus: float = 0.5
+    delta_min: float = 1e-6
+    delta_max: float = 50.0
+
+    def __post_init__(self):
+        _check(self)
+
+    def init(self, w) -> RpropState:
+        return _init(self, w)
+
+    def step(self, objective, w, state: RpropState):
         g = objective.grad(w)
         if state.k == 0:
             direction, delta, g_prev, undo = np.sign(g), state.delta, g, 0.0
         else:
             direction = -np.sign(state.dw)
-            same = np.sign(state.g) == np.sign(g)
+            same = np.sign(state.g_prev) == np.sign(g)
             delta = np.where(same, np.minimum(self.eta_plus * state.delta, self.delta_max),
                              np.maximum(self.eta_minus * state.delta, self.delta_min))
-            g_prev = np.where(same, g, state.g)  # the slides update prevD only on the same sign
+            g_prev = np.where(same, g, state.g_prev)  # the slides update prevD only on the same sign
             undo = np.where(same, 0.0, -state.dw)
         dw = -direction * delta
         return w + (undo + dw), RpropState(state.k + 1, delta, g_prev, dw, np.nan)
+
+    def step_(self, objective, w: np.ndarray, state: RpropState) -> RpropState:
+        """``step``, copied into ``w`` and the state's arrays (a lecture example: no kernel)."""
+        w_new, new = self.step(objective, w, state)
+        np.copyto(w, w_new)
+        for mine, theirs in zip(state[1:4], new[1:4]):
+            np.copyto(mine, theirs)
+        return RpropState(new.k, state.delta, state.g_prev, state.dw, new.loss)

@@ -1,0 +1,160 @@
+"""The in-place kernels ``step_`` against the lecture's formulas ``step``, run in lockstep on every
+optimizer (as torch.optim tests its foreach kernels against the loop): the same iterates and
+every state field the same after every step, on vectors long enough to be cut into several
+blocks, and on real objectives. And a pure ``step`` writes into no array the caller holds."""
+import numpy as np
+import pytest
+
+from lectures_lib import objectives, optim, schedules
+from lectures_lib.optim._blockwise import BLOCK
+
+N = 2 * BLOCK + 7  # three blocks, the last one short
+
+
+class Alternating:
+    """An objective whose gradients are given arrays in turn (and whose loss goes up and down)."""
+
+    def __init__(self, grads, losses=(1.0, 0.5, 0.7)):
+        self.grads, self.losses, self.calls = grads, losses, 0
+
+    def grad(self, w):
+        self.calls += 1
+        return self.grads[self.calls % len(self.grads)]
+
+    def value(self, w):
+        return self.losses[self.calls % len(self.losses)]
+
+
+def rand(rng, n, zeros=0.2):
+    x = rng.standard_normal(n) * 10.0 ** rng.integers(-6, 3, n)
+    x[rng.random(n) < zeros] = 0.0
+    return x
+
+
+def random_state(opt, rng, n):
+    """A random state of the optimizer's kind (Rprop and Quickprop), else its initial state."""
+    if isinstance(opt, (optim.Rprop, optim.SimplifiedRprop)):
+        delta = np.clip(np.abs(rand(rng, n, 0.0)), opt.delta_min, opt.delta_max)
+        return optim.RpropState(3, delta, rand(rng, n), rand(rng, n), 0.6)
+    if isinstance(opt, optim.Quickprop):
+        return optim.QuickpropState(3, rand(rng, n), rand(rng, n))
+    if isinstance(opt, (optim.Momentum, optim.Nesterov)):
+        return optim.MomentumState(3, rand(rng, n))
+    return opt.init(np.zeros(n))
+
+
+def arrays(state):
+    """Every field of a (possibly nested) state, flattened."""
+    out = []
+    for x in state:
+        out.extend(arrays(x) if isinstance(x, tuple) else [x])
+    return out
+
+
+def copy_state(state):
+    return type(state)(*[copy_state(x) if isinstance(x, tuple) and hasattr(x, "_fields")
+                         else x.copy() if isinstance(x, np.ndarray) else x for x in state])
+
+
+def assert_same(a, b, exact):
+    if exact:
+        np.testing.assert_array_equal(a, b)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(b)))))
+
+
+ELEMENTWISE = [optim.GradientDescent(0.3), optim.GradientDescent(schedules.exponential(0.3, 0.1)),
+               optim.Momentum(0.1, 0.9), optim.Momentum(schedules.linear(0.1), 0.5), optim.Nesterov(0.1, 0.9),
+               optim.Quickprop(0.3), optim.Quickprop(0.3, max_growth=None), optim.SimplifiedRprop(delta_max=5.0)] + [
+    optim.Rprop(variant=v, delta_max=5.0, delta_min=1e-4) for v in ["Rprop+", "Rprop-", "iRprop+", "iRprop-",
+                                                                    "simplified"]] + [
+    schedules.ReduceOnPlateau(optim.Momentum(0.1, 0.9), patience=1),
+    schedules.ReduceOnPlateau(optim.Quickprop(0.3), patience=1)]
+ALL = ELEMENTWISE + [optim.Newton(0.5), optim.Newton(schedules.linear(1.0)), optim.BFGS(), optim.LBFGS(memory=3),
+                     optim.BFGS(lr=schedules.exponential(1.0, 0.2)), optim.LBFGS(lr=schedules.linear(2.0))]
+ids = lambda o: repr(o)[:60]  # noqa: E731
+
+
+def lockstep(opt, objective_pure, objective_inplace, w, state, steps):
+    """Run ``step`` and ``step_`` side by side; compare w and every state field after each step."""
+    exact = not isinstance(opt, optim.Nesterov)  # step_ computes (W + beta dW) - eta g: rounding differs
+    w_pure, s_pure = w.copy(), copy_state(state)
+    w_fast, s_fast = w.copy(), copy_state(state)
+    for k in range(steps):
+        w_pure, s_pure = opt.step(objective_pure, w_pure, s_pure)
+        held = w_fast
+        s_fast = opt.step_(objective_inplace, w_fast, s_fast)
+        assert w_fast is held  # overwritten, not replaced
+        assert_same(w_fast, w_pure, exact)
+        for f_fast, f_pure in zip(arrays(s_fast), arrays(s_pure)):
+            if isinstance(f_pure, np.ndarray):
+                assert_same(f_fast, f_pure, exact)
+            else:
+                assert f_fast == f_pure or (np.isnan(f_fast) and np.isnan(f_pure)), (k, f_fast, f_pure)
+
+
+@pytest.mark.parametrize("opt", ELEMENTWISE, ids=ids)
+def test_kernel_and_formula_agree_on_long_vectors_from_random_states(opt):
+    rng = np.random.default_rng(0)
+    grads = [rand(rng, N) for _ in range(3)]
+    state = random_state(opt.opt if isinstance(opt, schedules.ReduceOnPlateau) else opt, rng, N)
+    if isinstance(opt, schedules.ReduceOnPlateau):
+        state = schedules.PlateauState(state, 0.5, 0.6, 0)
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, N), state, 6)
+
+
+@pytest.mark.parametrize("opt", ALL, ids=ids)
+def test_kernel_and_formula_agree_on_real_objectives(opt):
+    for objective, w0 in [(objectives.Quadratic.from_eigenvalues([1.0, 3.0, 10.0], b=[1.0, -2.0, 0.5], seed=1),
+                           np.array([2.0, -1.0, 3.0])), (objectives.Rosenbrock(dim=3), np.array([-1.2, 1.0, 0.8]))]:
+        scale = 1e-3 if isinstance(objective, objectives.Rosenbrock) and hasattr(opt, "lr") \
+            and not isinstance(opt, (optim.Newton, optim.BFGS, optim.LBFGS)) else None
+        o = opt
+        if scale is not None:  # a learning rate that does not diverge on Rosenbrock's valley
+            inner = o.opt if isinstance(o, schedules.ReduceOnPlateau) else o
+            o = type(inner)(**{**inner.__dict__, "lr": scale})
+        with np.errstate(all="ignore"):
+            lockstep(o, objective, objective, w0, o.init(w0), 15)
+
+
+@pytest.mark.parametrize("opt", ALL, ids=ids)
+def test_minimize_without_recording_ends_where_recording_ends(opt):
+    q = objectives.Quadratic.from_eigenvalues([1.0, 3.0, 10.0], b=[1.0, -2.0, 0.5], seed=1)
+    full = optim.minimize(q, [2.0, -1.0, 3.0], opt, max_iter=40, tol=0.0)
+    last = optim.minimize(q, [2.0, -1.0, 3.0], opt, max_iter=40, tol=0.0, record=False)
+    assert last.w.shape == (1, 3) and full.w.shape == (full.nit + 1, 3) and last.nit == full.nit
+    assert_same(last.x, full.x, not isinstance(opt, optim.Nesterov))
+    np.testing.assert_allclose(last.loss, full.loss, rtol=1e-10, atol=1e-14)
+    np.testing.assert_array_equal(last.lr, full.lr)
+    assert (last.nfev, last.njev) == (full.nfev, full.njev)
+
+
+@pytest.mark.parametrize("n", [50, N])
+@pytest.mark.parametrize("opt", ELEMENTWISE, ids=ids)
+def test_a_step_writes_into_no_array_the_caller_holds(opt, n):
+    rng = np.random.default_rng(2)
+    w, grads = rand(rng, n), [rand(rng, n), rand(rng, n)]
+    objective, state = Alternating(grads), opt.init(w)
+    w1, state1 = opt.step(objective, w, state)
+    held = [a.copy() for a in (w, *grads, w1, *[x for x in arrays(state1) if isinstance(x, np.ndarray)])]
+    w2, state2 = opt.step(objective, w1, state1)
+    after = [w, *grads, w1, *[x for x in arrays(state1) if isinstance(x, np.ndarray)]]
+    for before, now in zip(held, after):
+        np.testing.assert_array_equal(before, now)
+    assert w2 is not w1 and not np.shares_memory(w2, w1)
+
+
+@pytest.mark.parametrize("opt", ELEMENTWISE, ids=ids)
+def test_a_kernel_writes_only_into_w_and_its_state(opt):
+    rng = np.random.default_rng(3)
+    grads = [rand(rng, N), rand(rng, N)]
+    held = [g.copy() for g in grads]
+    w = rand(rng, N)
+    state = opt.init(w)
+    fields = [x for x in arrays(state) if isinstance(x, np.ndarray)]
+    assert len({id(x) for x in fields}) == len(fields)  # no two fields share an array
+    objective = Alternating(grads)
+    for _ in range(3):
+        state = opt.step_(objective, w, state)
+    for g, g0 in zip(grads, held):
+        np.testing.assert_array_equal(g, g0)  # the objective's gradients are read, never written
