@@ -31,15 +31,14 @@ class GradingError(Exception):
 
 @dataclass(frozen=True)
 class Part:
-    """One homework part: its reference class, its behaviours and how the state is spelled."""
+    """One homework part: its reference class, its behaviours and its state, whose keys are the
+    reference state's field names."""
 
     name: str
     reference: str  # class name in lectures_lib.optim
     behaviours: dict  # behaviour -> one-line description
     state_keys: tuple
     rules: Callable
-    to_student: Callable  # reference state -> the homework's dict
-    to_reference: Callable  # the homework's dict -> reference state
     init_owner: dict  # state key -> the behaviour that owns its initial value
 
 
@@ -51,16 +50,10 @@ def _optim():
 
 PARTS = {
     "rprop": Part("rprop", "Rprop", rules.RPROP, ("delta", "g_prev", "dw"), rules.rprop,
-                  lambda s: {"delta": s.delta, "g_prev": s.g, "dw": s.dw},
-                  lambda k, d: _optim().RpropState(k, d["delta"], d["g_prev"], d["dw"], np.nan),
                   {"delta": "step", "g_prev": "step", "dw": "step"}),
     "quickprop": Part("quickprop", "Quickprop", rules.QUICKPROP, ("k", "dw", "g_prev"), rules.quickprop,
-                      lambda s: {"k": s.k, "dw": s.dw, "g_prev": s.g},
-                      lambda k, d: _optim().QuickpropState(k, d["dw"], d["g_prev"]),
                       {"k": "fallback", "dw": "fallback", "g_prev": "fallback"}),
     "nesterov": Part("nesterov", "Nesterov", rules.NESTEROV, ("k", "dw"), rules.nesterov,
-                     lambda s: {"k": s.k, "dw": s.dw},
-                     lambda k, d: _optim().MomentumState(k, d["dw"]),
                      {"k": "schedule", "dw": "update"}),
 }
 BEHAVIOURS = {p: part.behaviours for p, part in PARTS.items()}
@@ -158,7 +151,8 @@ def judge(part: str, call) -> dict:
 
 
 def _student(P, state):
-    return {key: (int(v) if key == "k" else np.array(v, dtype=float)) for key, v in P.to_student(state).items()}
+    return {key: int(getattr(state, key)) if key == "k" else np.array(getattr(state, key), dtype=float)
+            for key in P.state_keys}
 
 
 def _check_init(tally, P, reply, want, d):
