@@ -68,3 +68,24 @@ def test_poll4_constant_slope():
     assert np.allclose(gd, 0.2)
     assert mom[-1] == pytest.approx(0.1 * 2 / (1 - 0.9), rel=0.01)
     assert np.all(np.diff(mom) > 0)  # still growing: no minimum, nothing to converge to
+
+
+def test_the_slides_loops_reset_the_step_and_are_gradient_descent():
+    loops = examples.momentum_loops(steps=40)
+    for name in ["slides' momentum loop", "slides' Nesterov loop"]:
+        np.testing.assert_array_equal(loops[name], loops["gradient descent"])
+    for name in ["momentum", "nesterov"]:
+        assert np.abs(loops[name] - loops["gradient descent"]).max() > 1.0
+
+
+def test_by_their_envelopes_nesterov_settles_twice_as_early():
+    long = examples.nesterov_vs_momentum(steps=200)
+    gap = {name: long[name].loss - Q.min_value() for name in ("momentum", "nesterov")}
+    np.testing.assert_array_equal(long["momentum"].loss[:101], EX["momentum"].loss)  # the same runs, continued
+    m, n = gap["momentum"], gap["nesterov"]
+    assert m[100] < 1e-3 < min(m[99], m[101])  # step 100 is a trough of momentum's swing
+    env = {name: examples.envelope(g, window=20) for name, g in gap.items()}
+    settled = {name: int(np.argmax(e < 1e-3)) for name, e in env.items()}
+    assert np.all(env["momentum"][settled["momentum"]:] < 1e-3) and np.all(env["nesterov"][settled["nesterov"]:] < 1e-3)
+    assert settled["momentum"] > 2 * settled["nesterov"]
+    assert env["momentum"][100] > 100 * env["nesterov"][100]
