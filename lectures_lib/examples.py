@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import optim
+from . import convergence, optim
 from .activations import sigmoid
 from .mlp import MLP
-from .objectives import Function, Quadratic
+from .objectives import Function, Quadratic, Softplus
 
 
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
@@ -18,6 +18,29 @@ def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
     lr = 1.9 * 0.91
     trace = optim.minimize(q, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
     return {"objective": q, "lr": lr, "eta_opt": (1.0, 0.91), "trace": trace}
+
+
+def best_fixed_step(kappa: float, w0=(1.0, 1.0), steps: int = 400, angle: float = np.pi / 5):
+    """Gradient descent at the best fixed step 2/(lambda_min + lambda_max) on a rotated quadratic
+    with eigenvalues 1 and ``kappa`` (E* = 0): chapter 4's condition-number figure."""
+    q = Quadratic.from_eigenvalues([1.0, kappa], angle=angle)
+    return q, optim.minimize(q, w0, optim.GradientDescent(convergence.best_lr(q.A)), max_iter=steps, tol=0.0)
+
+
+def rotated_bowls(angle: float = np.pi / 6, w0=(-3.0, 1.5), lr: float = 0.18, steps: int = 30) -> dict:
+    """Gradient descent on the quadratic with eigenvalues 1 and 10, axis-aligned from ``w0`` and
+    rotated by ``angle`` from ``w0`` rotated with it: the same problem in rotated coordinates.
+    Also a per-weight method, the simplified Rprop, on both: chapter 6's rotation figure."""
+    cs, sn = np.cos(angle), np.sin(angle)
+    rot = np.array([[cs, -sn], [sn, cs]])
+    out = {"rotation": rot}
+    for name, a, start in [("aligned", 0.0, np.asarray(w0, float)), ("rotated", angle, rot @ np.asarray(w0, float))]:
+        q = Quadratic.from_eigenvalues([1.0, 10.0], angle=a)
+        out[name] = {"objective": q,
+                     "gd": optim.minimize(q, start, optim.GradientDescent(lr), max_iter=steps, tol=0.0),
+                     "rprop": optim.minimize(q, start, optim.Rprop(delta0=0.1, variant="simplified"),
+                                             max_iter=steps, tol=0.0)}
+    return out
 
 
 def nesterov_vs_momentum(kappa: float = 50.0, beta: float = 0.9, steps: int = 100,
@@ -101,6 +124,16 @@ def one_over_k_bound(etas=(0.5, 1.0, 2.0), w0: float = -10.0, steps: int = 2000)
         k = np.arange(1, len(gap) + 1)
         runs[eta] = {"k": k, "gap": gap, "bound": float(np.sum((w0 - w_star) ** 2)) / (2 * eta * k)}
     return {**ex, "w0": w0, "runs": runs}
+
+
+def linear_rate_bound(mu: float = 0.1, w0: float = -6.0, steps: int = 60) -> dict:
+    """Gradient descent at eta = 1/L on the strongly convex ``Softplus(mu)`` (m = mu, L = 1/4 + mu),
+    with the gap E(w_k) - E* and the bound (1 - m/L)^k (E(w_0) - E*)."""
+    f = Softplus(mu=mu)
+    m, L = mu, 0.25 + mu
+    gap = optim.minimize(f, [w0], optim.GradientDescent(1 / L), max_iter=steps, tol=0.0).loss - f.min_value()
+    k = np.arange(len(gap))
+    return {"objective": f, "m": m, "L": L, "k": k, "gap": gap, "bound": gap[0] * (1 - m / L) ** k}
 
 
 def xor_problem():
