@@ -164,3 +164,15 @@ def quickprop_xor(max_growth, lr: float, seeds=range(3), steps: int = 300) -> li
     net, xor = xor_problem()
     return [optim.minimize(xor, net.init(seed=s), optim.Quickprop(lr, max_growth=max_growth), max_iter=steps, tol=0.0)
             for s in seeds]
+
+
+def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
+    """Chapter 8's Delta_0 figure: gradient descent (eta = 1 and 10) and Rprop+ and iRprop- with
+    initial step ``delta0``, from one initialisation of the XOR network."""
+    net, xor = xor_problem()
+    w0 = net.init(seed=seed)
+    methods = {"gradient descent, η = 1": optim.GradientDescent(1.0),
+               "gradient descent, η = 10": optim.GradientDescent(10.0),
+               f"Rprop+ (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0),
+               f"iRprop− (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0, variant="iRprop-")}
+    return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}

@@ -155,14 +155,48 @@ def test_every_poll_marks_answers(browser, server, chapter):
             poll = polls.nth(i)
             correct = poll.get_attribute("data-correct").split(",")
             inputs = poll.locator("input")
+            # before an answer: no explanation, no note, no per-option feedback
+            assert not poll.locator(".ll-why").is_visible()
+            assert all(not poll.locator(".ll-note, .ll-option-feedback").nth(j).is_visible()
+                       for j in range(poll.locator(".ll-note, .ll-option-feedback").count()))
             for k in range(inputs.count()):  # the right answer
                 if (str(k) in correct) != inputs.nth(k).is_checked():
                     inputs.nth(k).click()
             poll.locator("button.ll-check").click()
             assert poll.locator(".ll-feedback").text_content() == "Correct."
             assert poll.locator(".ll-why").is_visible()
+            if poll.locator(".ll-note").count():
+                assert poll.locator(".ll-note").is_visible()
+            feedback = poll.locator(".ll-option-feedback")
+            for j in range(feedback.count()):  # feedback shown for exactly the chosen options
+                assert feedback.nth(j).is_visible() == (str(j) in correct)
             wrong = next(k for k in range(inputs.count()) if str(k) not in correct)
             inputs.nth(wrong).click()  # a wrong one (radio: replaces; checkbox: adds)
             poll.locator("button.ll-check").click()
             assert poll.locator(".ll-feedback").text_content() == "Not quite."
         assert errors == []
+
+
+def test_poll_compares_chosen_options_as_numbers(browser):
+    """Options 2 and 10 are correct: as strings "10" sorts before "2", as numbers it does not."""
+    from lectures_lib import interactive
+
+    options = [f"option {i}" for i in range(12)]
+    html = interactive.poll("Mark 2 and 10", options, correct=[2, 10], why="w",
+                            feedback=[f"about {i}" for i in range(12)])._repr_html_()
+    page = browser.new_page()
+    try:
+        page.set_content(f"<html><body>{html}</body></html>")
+        poll = page.locator(".ll-poll")
+        inputs = poll.locator("input")
+        inputs.nth(10).click()
+        inputs.nth(2).click()
+        poll.locator("button.ll-check").click()
+        assert poll.locator(".ll-feedback").text_content() == "Correct."
+        shown = [j for j in range(12) if poll.locator(".ll-option-feedback").nth(j).is_visible()]
+        assert shown == [2, 10]
+        inputs.nth(1).click()
+        poll.locator("button.ll-check").click()
+        assert poll.locator(".ll-feedback").text_content() == "Not quite."
+    finally:
+        page.close()

@@ -59,3 +59,15 @@ def test_polls_mark_themselves_and_can_hide_how_many_answers_are_true():
     assert 'data-correct="0,2"' in many and many.count('type="checkbox"') == 3
     with pytest.raises(ValueError, match="correct must index the 2 options"):
         interactive.poll("Q?", ["a", "b"], correct=2, why="w")
+
+
+def test_poll_why_note_and_feedback_are_hidden_until_answered():
+    page = interactive.poll("Q?", ["a", "b"], correct=1, why="because", note="careful",
+                            feedback=["not a", "yes b"])._repr_html_()
+    assert '<p class="ll-why" hidden>because</p>' in page
+    assert '<p class="ll-note" hidden><em>careful</em></p>' in page
+    assert page.count('class="ll-option-feedback"') == 2 and page.count("hidden>") == 4
+    assert 'data-option="0" hidden>not a</p>' in page and 'data-option="1" hidden>yes b</p>' in page
+    assert "parseInt" in page  # chosen options are compared as numbers, not strings
+    with pytest.raises(ValueError, match="feedback needs one entry per option"):
+        interactive.poll("Q?", ["a", "b"], correct=1, why="w", feedback=["only one"])
