@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
 
@@ -221,6 +222,54 @@ _POLL_JS = """(function (root) {
     Array.prototype.slice.call(root.querySelectorAll('.ll-why, .ll-note')).forEach(function (p) {
       p.hidden = !answered;
     });
+  });
+})(document.currentScript.parentNode);"""
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    """A question answered with a number, marked in the page with no kernel: right when the
+    entered value is within ``tol`` (relative) of ``answer``. ``why`` appears once answered."""
+
+    question: str
+    answer: float
+    why: str
+    tol: float = 0.01
+
+    def _repr_html_(self) -> str:
+        return (f'<div class="ll-number" data-answer="{self.answer!r}" data-tol="{self.tol!r}">'
+                f'<p class="ll-question"><strong>{html.escape(self.question)}</strong></p>'
+                f'<input type="text" inputmode="decimal" class="ll-answer" aria-label="your answer"> '
+                f'<button type="button" class="ll-check">Check my answer</button>'
+                f'<p class="ll-feedback" aria-live="polite"></p>'
+                f'<p class="ll-why" hidden>{html.escape(self.why)}</p>'
+                f"<script>{_NUMBER_JS}</script></div>")
+
+
+def number_check(question: str, answer: float, why: str, tol: float = 0.01) -> NumberCheck:
+    """A self-checking exercise whose answer is a number (relative tolerance ``tol``)."""
+    answer = float(answer)
+    if not np.isfinite(answer):
+        raise ValueError(f"answer must be a finite number, got {answer!r}")
+    if not 0 < tol < 1:
+        raise ValueError(f"tol is a relative tolerance in (0, 1), got {tol!r}")
+    return NumberCheck(question, answer, why, float(tol))
+
+
+_NUMBER_JS = """(function (root) {
+  var answer = parseFloat(root.getAttribute('data-answer')), tol = parseFloat(root.getAttribute('data-tol'));
+  root.querySelector('button.ll-check').addEventListener('click', function () {
+    var text = root.querySelector('input.ll-answer').value.trim().replace(',', '.');
+    var value = Number(text), fb = root.querySelector('.ll-feedback');
+    if (text === '' || !isFinite(value)) {
+      fb.textContent = 'Enter a number first.';
+      fb.className = 'll-feedback';
+      return;
+    }
+    var right = Math.abs(value - answer) <= tol * Math.max(Math.abs(answer), 1e-12);
+    fb.textContent = right ? 'Correct.' : 'Not quite.';
+    fb.className = 'll-feedback ' + (right ? 'll-right' : 'll-wrong');
+    root.querySelector('.ll-why').hidden = false;
   });
 })(document.currentScript.parentNode);"""
 

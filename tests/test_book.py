@@ -200,3 +200,33 @@ def test_poll_compares_chosen_options_as_numbers(browser):
         assert poll.locator(".ll-feedback").text_content() == "Not quite."
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_number_exercise_marks_answers(browser, server, chapter):
+    with opened(browser, server, chapter) as (page, _, errors):
+        boxes = page.locator(".ll-number")
+        for i in range(boxes.count()):
+            box = boxes.nth(i)
+            answer = float(box.get_attribute("data-answer"))
+            assert not box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill("")
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Enter a number first."
+            assert not box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill(repr(answer))
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Correct."
+            assert box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill(repr(answer * 1.5 + 1))
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Not quite."
+        assert errors == []
+
+
+def test_every_chapter_has_a_self_checking_exercise(book):
+    for chapter in chapters():
+        if (ROOT / f"{chapter}.ipynb").exists() and chapter != "book/11_measured":
+            page = (book / f"{chapter}.html").read_text(encoding="utf8")
+            assert 'id="exercises"' in page, f"{chapter} has no Exercises section"
+            assert 'class="ll-number"' in page or 'class="ll-poll"' in page.split('id="exercises"')[1], chapter
