@@ -65,6 +65,23 @@ def envelope(values, window: int = 20) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(values, window).max(axis=1)
 
 
+def momentum_matrix(eta_lambda, beta: float, nesterov: bool = False) -> np.ndarray:
+    """The 2x2 iteration matrix of momentum (or Nesterov) along one eigendirection of curvature
+    lambda: (e_k, d_k) = M (e_{k-1}, d_{k-1}) for the error e = w - w* and the step d = Delta W,
+    with eta_lambda = eta * lambda. Broadcasts over an array of eta_lambda: shape (..., 2, 2)."""
+    h = np.asarray(eta_lambda, dtype=float)
+    c = beta * (1 - h) if nesterov else np.full_like(h, beta)
+    m = np.empty(h.shape + (2, 2))
+    m[..., 0, 0], m[..., 0, 1] = 1 - h, c
+    m[..., 1, 0], m[..., 1, 1] = -h, c
+    return m
+
+
+def spectral_radius(m) -> np.ndarray:
+    """Largest |eigenvalue| of each 2x2 matrix in ``m`` (..., 2, 2)."""
+    return np.abs(np.linalg.eigvals(m)).max(axis=-1)
+
+
 def momentum_loops(steps: int = 40) -> dict:
     """The iterates of gradient descent, momentum and Nesterov on the quadratic of
     ``nesterov_vs_momentum`` (same eta, beta and start), and of the slides' training loops read
