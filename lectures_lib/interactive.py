@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import matplotlib.pyplot as plt
+import numpy as np
 
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
 
@@ -155,7 +156,8 @@ _SWITCH_JS = """(function (root) {
 
 @dataclass(frozen=True)
 class Poll:
-    """A multiple-choice question that marks itself in the page, with no kernel."""
+    """A multiple-choice question that marks itself in the page, with no kernel. Its ``why``,
+    its ``note`` and the ``feedback`` on each chosen option stay hidden until the reader answers."""
 
     question: str
     options: Sequence[str]
@@ -163,13 +165,16 @@ class Poll:
     why: str
     note: str = ""
     multiple: bool = False
+    feedback: Sequence[str] = ()
 
     def _repr_html_(self) -> str:
         kind = "checkbox" if self.multiple else "radio"
         name = "poll-" + uuid.uuid4().hex[:8]
-        opts = "".join(f'<li><label><input type="{kind}" name="{name}" value="{i}"> {html.escape(o)}</label></li>'
+        opts = "".join(f'<li><label><input type="{kind}" name="{name}" value="{i}"> {html.escape(o)}</label>'
+                       + (f'<p class="ll-option-feedback" data-option="{i}" hidden>{html.escape(self.feedback[i])}</p>'
+                          if self.feedback else "") + "</li>"
                        for i, o in enumerate(self.options))
-        note = f'<p class="ll-note"><em>{html.escape(self.note)}</em></p>' if self.note else ""
+        note = f'<p class="ll-note" hidden><em>{html.escape(self.note)}</em></p>' if self.note else ""
         return (f'<div class="ll-poll" data-correct="{",".join(map(str, sorted(self.correct)))}">'
                 f'<p class="ll-question"><strong>{html.escape(self.question)}</strong>'
                 f'{" (mark all that are true)" if kind == "checkbox" else ""}</p>'
@@ -181,26 +186,90 @@ class Poll:
 
 
 def poll(question: str, options: Sequence[str], correct, why: str, note: str = "",
-         multiple: bool | None = None) -> Poll:
+         multiple: bool | None = None, feedback: Sequence[str] = ()) -> Poll:
     """``correct`` is the index (or list of indices) of the true options; ``why`` explains.
     ``multiple=True`` shows checkboxes ("mark all that are true") even when one option is true,
-    so the form does not give away how many are; by default, checkboxes iff several are true."""
+    so the form does not give away how many are; by default, checkboxes iff several are true.
+    ``feedback``, if given, has one sentence per option, shown under each option the reader chose.
+    ``why``, ``note`` and the feedback appear only once the reader has answered."""
     correct = [correct] if isinstance(correct, int) else list(correct)
     if not correct or any(not 0 <= i < len(options) for i in correct):
         raise ValueError(f"correct must index the {len(options)} options, got {correct!r}")
-    return Poll(question, list(options), correct, why, note, len(correct) > 1 if multiple is None else multiple)
+    if feedback and len(feedback) != len(options):
+        raise ValueError(f"feedback needs one entry per option ({len(options)}), got {len(feedback)}")
+    return Poll(question, list(options), correct, why, note, len(correct) > 1 if multiple is None else multiple,
+                list(feedback))
 
 
+# Options are compared as integer indices (as strings, "10" sorts before "2").
 _POLL_JS = """(function (root) {
   var button = root.querySelector('button.ll-check');
+  function indices(list) {
+    return list.map(function (v) { return parseInt(v, 10); }).sort(function (a, b) { return a - b; });
+  }
+  var correct = indices(root.getAttribute('data-correct').split(','));
   button.addEventListener('click', function () {
-    var chosen = Array.prototype.slice.call(root.querySelectorAll('input:checked'))
-      .map(function (i) { return i.value; }).sort().join(',');
-    var right = chosen === root.getAttribute('data-correct');
+    var chosen = indices(Array.prototype.slice.call(root.querySelectorAll('input:checked'))
+      .map(function (i) { return i.value; }));
+    var right = chosen.length === correct.length && chosen.every(function (v, j) { return v === correct[j]; });
     var fb = root.querySelector('.ll-feedback');
-    fb.textContent = chosen === '' ? 'Choose an answer first.' : (right ? 'Correct.' : 'Not quite.');
+    var answered = chosen.length > 0;
+    fb.textContent = answered ? (right ? 'Correct.' : 'Not quite.') : 'Choose an answer first.';
+    fb.className = 'll-feedback ' + (answered ? (right ? 'll-right' : 'll-wrong') : '');
+    Array.prototype.slice.call(root.querySelectorAll('.ll-option-feedback')).forEach(function (p) {
+      p.hidden = chosen.indexOf(parseInt(p.getAttribute('data-option'), 10)) < 0;
+    });
+    Array.prototype.slice.call(root.querySelectorAll('.ll-why, .ll-note')).forEach(function (p) {
+      p.hidden = !answered;
+    });
+  });
+})(document.currentScript.parentNode);"""
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    """A question answered with a number, marked in the page with no kernel: right when the
+    entered value is within ``tol`` (relative) of ``answer``. ``why`` appears once answered."""
+
+    question: str
+    answer: float
+    why: str
+    tol: float = 0.01
+
+    def _repr_html_(self) -> str:
+        return (f'<div class="ll-number" data-answer="{self.answer!r}" data-tol="{self.tol!r}">'
+                f'<p class="ll-question"><strong>{html.escape(self.question)}</strong></p>'
+                f'<input type="text" inputmode="decimal" class="ll-answer" aria-label="your answer"> '
+                f'<button type="button" class="ll-check">Check my answer</button>'
+                f'<p class="ll-feedback" aria-live="polite"></p>'
+                f'<p class="ll-why" hidden>{html.escape(self.why)}</p>'
+                f"<script>{_NUMBER_JS}</script></div>")
+
+
+def number_check(question: str, answer: float, why: str, tol: float = 0.01) -> NumberCheck:
+    """A self-checking exercise whose answer is a number (relative tolerance ``tol``)."""
+    answer = float(answer)
+    if not np.isfinite(answer):
+        raise ValueError(f"answer must be a finite number, got {answer!r}")
+    if not 0 < tol < 1:
+        raise ValueError(f"tol is a relative tolerance in (0, 1), got {tol!r}")
+    return NumberCheck(question, answer, why, float(tol))
+
+
+_NUMBER_JS = """(function (root) {
+  var answer = parseFloat(root.getAttribute('data-answer')), tol = parseFloat(root.getAttribute('data-tol'));
+  root.querySelector('button.ll-check').addEventListener('click', function () {
+    var text = root.querySelector('input.ll-answer').value.trim().replace(',', '.');
+    var value = Number(text), fb = root.querySelector('.ll-feedback');
+    if (text === '' || !isFinite(value)) {
+      fb.textContent = 'Enter a number first.';
+      fb.className = 'll-feedback';
+      return;
+    }
+    var right = Math.abs(value - answer) <= tol * Math.max(Math.abs(answer), 1e-12);
+    fb.textContent = right ? 'Correct.' : 'Not quite.';
     fb.className = 'll-feedback ' + (right ? 'll-right' : 'll-wrong');
-    if (chosen !== '') { root.querySelector('.ll-why').hidden = false; }
+    root.querySelector('.ll-why').hidden = false;
   });
 })(document.currentScript.parentNode);"""
 

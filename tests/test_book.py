@@ -155,14 +155,78 @@ def test_every_poll_marks_answers(browser, server, chapter):
             poll = polls.nth(i)
             correct = poll.get_attribute("data-correct").split(",")
             inputs = poll.locator("input")
+            # before an answer: no explanation, no note, no per-option feedback
+            assert not poll.locator(".ll-why").is_visible()
+            assert all(not poll.locator(".ll-note, .ll-option-feedback").nth(j).is_visible()
+                       for j in range(poll.locator(".ll-note, .ll-option-feedback").count()))
             for k in range(inputs.count()):  # the right answer
                 if (str(k) in correct) != inputs.nth(k).is_checked():
                     inputs.nth(k).click()
             poll.locator("button.ll-check").click()
             assert poll.locator(".ll-feedback").text_content() == "Correct."
             assert poll.locator(".ll-why").is_visible()
+            if poll.locator(".ll-note").count():
+                assert poll.locator(".ll-note").is_visible()
+            feedback = poll.locator(".ll-option-feedback")
+            for j in range(feedback.count()):  # feedback shown for exactly the chosen options
+                assert feedback.nth(j).is_visible() == (str(j) in correct)
             wrong = next(k for k in range(inputs.count()) if str(k) not in correct)
             inputs.nth(wrong).click()  # a wrong one (radio: replaces; checkbox: adds)
             poll.locator("button.ll-check").click()
             assert poll.locator(".ll-feedback").text_content() == "Not quite."
         assert errors == []
+
+
+def test_poll_compares_chosen_options_as_numbers(browser):
+    """Options 2 and 10 are correct: as strings "10" sorts before "2", as numbers it does not."""
+    from lectures_lib import interactive
+
+    options = [f"option {i}" for i in range(12)]
+    html = interactive.poll("Mark 2 and 10", options, correct=[2, 10], why="w",
+                            feedback=[f"about {i}" for i in range(12)])._repr_html_()
+    page = browser.new_page()
+    try:
+        page.set_content(f"<html><body>{html}</body></html>")
+        poll = page.locator(".ll-poll")
+        inputs = poll.locator("input")
+        inputs.nth(10).click()
+        inputs.nth(2).click()
+        poll.locator("button.ll-check").click()
+        assert poll.locator(".ll-feedback").text_content() == "Correct."
+        shown = [j for j in range(12) if poll.locator(".ll-option-feedback").nth(j).is_visible()]
+        assert shown == [2, 10]
+        inputs.nth(1).click()
+        poll.locator("button.ll-check").click()
+        assert poll.locator(".ll-feedback").text_content() == "Not quite."
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_number_exercise_marks_answers(browser, server, chapter):
+    with opened(browser, server, chapter) as (page, _, errors):
+        boxes = page.locator(".ll-number")
+        for i in range(boxes.count()):
+            box = boxes.nth(i)
+            answer = float(box.get_attribute("data-answer"))
+            assert not box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill("")
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Enter a number first."
+            assert not box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill(repr(answer))
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Correct."
+            assert box.locator(".ll-why").is_visible()
+            box.locator("input.ll-answer").fill(repr(answer * 1.5 + 1))
+            box.locator("button.ll-check").click()
+            assert box.locator(".ll-feedback").text_content() == "Not quite."
+        assert errors == []
+
+
+def test_every_chapter_has_a_self_checking_exercise(book):
+    for chapter in chapters():
+        if (ROOT / f"{chapter}.ipynb").exists() and chapter != "book/11_measured":
+            page = (book / f"{chapter}.html").read_text(encoding="utf8")
+            assert 'id="exercises"' in page, f"{chapter} has no Exercises section"
+            assert 'class="ll-number"' in page or 'class="ll-poll"' in page.split('id="exercises"')[1], chapter

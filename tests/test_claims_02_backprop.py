@@ -124,3 +124,13 @@ def test_small_mlp_does_classify_the_spoilers():
     for seed in range(3):
         w = optim.minimize(loss, net.init(seed), optim.GradientDescent(2.0), max_iter=3000, tol=0.0).w[-1]
         assert np.sum((net.predict(w, Xs2).ravel() > 0.5) != (labs2 > 0)) == 0
+
+
+@pytest.mark.parametrize("t", [4.0, 6.0, 10.0])
+def test_far_spoiler_stops_backprop_after_one_step_with_the_loss_unchanged(t):
+    X, lab = brady_points(t)
+    trace = backprop(X, lab)  # the figure's run: eta = 10, at most 4000 steps, tol 1e-13
+    assert trace.converged and trace.nit == 1
+    assert abs(trace.loss[1] - trace.loss[0]) <= 1e-13
+    assert errors(trace.w[-1], X, lab) == 1
+

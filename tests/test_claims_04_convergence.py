@@ -125,3 +125,16 @@ def test_measured_rate_matches_theory_at_best_lr(kappa):
 def test_steps_to_one_in_1e10():
     steps = {k: np.log(1e-10) / np.log(((k - 1) / (k + 1)) ** 2) for k in (2, 100)}
     assert steps[100] > 500 and np.ceil(steps[2]) == 11
+
+
+@pytest.mark.parametrize("kappa", [2, 5, 10, 20, 50, 100])
+def test_steps_to_1e10_are_the_formula_rounded_up_and_about_kappa_over_4_ln(kappa):
+    trace = examples.best_fixed_step(kappa, w0=[1.0, 1.0], steps=700)[1]
+    assert trace.loss[0] > 0 and np.all(trace.loss >= 0)  # E* = 0
+    steps = int(np.argmax(trace.loss / trace.loss[0] <= 1e-10))
+    exact = np.log(1e10) / np.log(((kappa + 1) / (kappa - 1)) ** 2)
+    assert steps == np.ceil(exact)
+    if kappa >= 5:
+        assert abs(kappa / 4 * np.log(1e10) - exact) < 1
+    q, fig_trace = examples.best_fixed_step(kappa, w0=[1.0, 1.0])  # the figure's 400-step run
+    assert convergence.measured_rate(fig_trace.loss, 0.0) == pytest.approx(((kappa - 1) / (kappa + 1)) ** 2, rel=1e-6)

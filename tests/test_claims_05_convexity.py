@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lectures_lib import objectives, optim
+from lectures_lib import examples, objectives, optim
 
 
 def gap_of(f, w0, eta, steps, f_star):
@@ -79,3 +79,23 @@ def test_second_derivative_bounds():
         h = np.array([objectives.Softplus(mu=mu).hess(np.array([x]))[0, 0] for x in grid])
         assert h.max() == pytest.approx(0.25 + mu)
         assert h.min() == pytest.approx(mu, abs=1e-12)
+
+
+def test_the_one_over_k_theorem_holds_on_a_function_that_satisfies_it_and_is_not_loose():
+    theorem = examples.one_over_k_bound(etas=(0.5, 1.0, 2.0), w0=-10.0)
+    assert theorem["w_star"][0] == 1.0 and theorem["L"] == 0.5
+    closest = 0.0
+    for eta, r in theorem["runs"].items():
+        assert eta <= 1 / theorem["L"]
+        assert np.all(r["gap"] <= r["bound"] + 1e-15)
+        assert np.all(np.diff(r["gap"]) <= 1e-15)  # the descent lemma: every step lowers E
+        closest = max(closest, np.max(r["gap"] / r["bound"]))
+        assert r["gap"][-1] < 1e-12  # it does converge
+    assert 0.25 < closest < 0.5  # within a factor of 4 of the bound at its closest
+
+
+def test_strong_convexity_gives_the_linear_rate_one_minus_m_over_l():
+    linear = examples.linear_rate_bound(mu=0.1, w0=-6.0)
+    assert linear["m"] == 0.1 and linear["L"] == pytest.approx(0.35)
+    assert np.all(linear["gap"] <= linear["bound"] + 1e-15)
+    assert np.max(linear["gap"][1:] / linear["bound"][1:]) < 0.5

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lectures_lib import convergence, landscape, objectives, optim
+from lectures_lib import convergence, examples, landscape, objectives, optim
 
 Q = objectives.Quadratic.from_eigenvalues([1.0, 10.0], b=[1.0, -2.0], c=0.5, angle=np.pi / 6)
 W0 = np.array([-2.0, 2.0])
@@ -128,3 +128,14 @@ def test_rosenbrock_race(start):
     for name in ("bfgs", "lbfgs"):
         assert run[name].converged and run[name].nit <= 60 and run[name].loss[-1] < 1e-15
     assert not run["gd"].converged and run["gd"].loss[-1] > 1e-3
+
+
+def test_rotation_changes_nothing_for_gradient_descent_and_stalls_the_per_weight_rprop():
+    bowls = examples.rotated_bowls(angle=np.pi / 6, w0=(-3.0, 1.5), lr=0.18, steps=30)
+    gd_a, gd_r = bowls["aligned"]["gd"], bowls["rotated"]["gd"]
+    np.testing.assert_allclose(gd_r.loss, gd_a.loss, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gd_r.w, gd_a.w @ bowls["rotation"].T, atol=1e-12)
+    w1 = gd_r.w[:, 0]
+    assert not np.all(np.diff(w1) > 0)  # yet each rotated coordinate zig-zags
+    assert bowls["aligned"]["rprop"].loss[-1] < 1e-8
+    assert bowls["rotated"]["rprop"].loss[-1] > 1e-1

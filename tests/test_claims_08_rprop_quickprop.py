@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lectures_lib import mlp, objectives, optim
+from lectures_lib import examples, mlp, objectives, optim
 
 W0 = np.array([-4.0, 3.0])
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -31,35 +31,41 @@ def test_simplified_stalls_on_coupled_weights_and_the_published_variants_do_not(
         assert rprop_loss(v, angle) < 1e-4  # converging, far below the stalled loop
 
 
-def steps_to(trace, target=0.01):
-    return optim.steps_to(trace, target)
-
-
 def test_xor_table():
-    methods = {"gd1": optim.GradientDescent(1.0), "gd10": optim.GradientDescent(10.0), "rprop": optim.Rprop(),
-               "irprop": optim.Rprop(variant="iRprop-"), "qp": optim.Quickprop(3.0),
-               "qp_none": optim.Quickprop(3.0, max_growth=None)}
-    res = {n: [steps_to(optim.minimize(XOR, NET.init(seed=s), o, max_iter=1000, tol=0.0)) for s in range(10)]
-           for n, o in methods.items()}
+    race = examples.xor_race(seeds=range(10), max_steps=1000)  # the chapter's table
+    res = {n: [optim.steps_to(loss, 0.01) for loss in curves] for n, curves in race.items()}
     med = {n: np.median([s for s in r if s is not None]) if any(s is not None for s in r) else None for n, r in res.items()}
     solved = {n: sum(s is not None for s in r) for n, r in res.items()}
-    assert solved == {"gd1": 10, "gd10": 10, "rprop": 9, "irprop": 8, "qp": 9, "qp_none": 0}
-    assert med["gd1"] > 5 * med["rprop"]  # several times faster than GD at eta = 1
-    assert 0.7 < med["gd10"] / med["rprop"] < 1.5  # about as fast as well-tuned GD
-    assert med["qp"] < med["gd10"]
+    assert list(solved.values()) == [10, 10, 9, 8, 9, 0]  # only gradient descent solves every start
+    gd1, gd10, rprop, _, qp, _ = med.values()
+    assert gd1 > 5 * rprop  # several times faster than GD at eta = 1
+    assert 0.7 < gd10 / rprop < 1.5  # about as fast as well-tuned GD
+    assert qp < gd10
 
 
 def test_delta0_sensitivity_seed0():
-    w0 = NET.init(seed=0)
+    net, _ = examples.xor_problem()
+    X, d = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 1.0, 0.0])
     for d0 in [0.001, 0.01, 0.1]:
-        for v in ["Rprop+", "iRprop-"]:
-            s = steps_to(optim.minimize(XOR, w0, optim.Rprop(delta0=d0, variant=v), max_iter=300, tol=0.0))
-            assert s is not None and 25 <= s <= 55
-    for v in ["Rprop+", "iRprop-"]:
-        tr = optim.minimize(XOR, w0, optim.Rprop(delta0=1.0, variant=v), max_iter=300, tol=0.0)
+        runs = examples.xor_initial_step(d0, seed=0, steps=300)
+        gd1, gd10, rprop, irprop = runs.values()
+        for tr in (rprop, irprop):
+            assert 25 <= optim.steps_to(tr, 0.01) <= 55
+        assert optim.steps_to(gd1, 0.01) is None and optim.steps_to(gd10, 0.01) == 65
+    for tr in list(examples.xor_initial_step(1.0, seed=0, steps=300).values())[2:]:
         assert tr.loss[-1] == pytest.approx(0.125, abs=1e-3)
-    assert steps_to(optim.minimize(XOR, w0, optim.GradientDescent(1.0), max_iter=300, tol=0.0)) is None
-    assert steps_to(optim.minimize(XOR, w0, optim.GradientDescent(10.0), max_iter=300, tol=0.0)) == 65
+        assert np.sum(np.abs(net.predict(tr.w[-1], X).ravel() - d) > 0.5) == 1  # one pattern wrong
+
+
+def test_quickprop_growth_limit_claims():
+    for mu in (1.75, 3.0):
+        for lr in (1.0, 3.0):
+            assert all(tr.loss[-1] < 1e-20 for tr in examples.quickprop_xor(mu, lr))  # every run towards zero
+        runs = examples.quickprop_xor(mu, 0.3)
+        assert runs[0].loss[-1] == pytest.approx(0.125, abs=1e-3)  # but not at eta = 0.3, seed 0
+        assert all(tr.loss[-1] < 1e-20 for tr in runs[1:])
+    for lr in (0.3, 1.0, 3.0):  # without the limit every run freezes on a plateau
+        assert all(tr.loss[-1] > 0.1 for tr in examples.quickprop_xor(None, lr))
 
 
 def test_poll3_scenario():

@@ -68,3 +68,56 @@ def test_poll4_constant_slope():
     assert np.allclose(gd, 0.2)
     assert mom[-1] == pytest.approx(0.1 * 2 / (1 - 0.9), rel=0.01)
     assert np.all(np.diff(mom) > 0)  # still growing: no minimum, nothing to converge to
+
+
+def test_the_slides_loops_reset_the_step_and_are_gradient_descent():
+    loops = examples.momentum_loops(steps=40)
+    for name in ["slides' momentum loop", "slides' Nesterov loop"]:
+        np.testing.assert_array_equal(loops[name], loops["gradient descent"])
+    for name in ["momentum", "nesterov"]:
+        assert np.abs(loops[name] - loops["gradient descent"]).max() > 1.0
+
+
+def test_by_their_envelopes_nesterov_settles_twice_as_early():
+    long = examples.nesterov_vs_momentum(steps=200)
+    gap = {name: long[name].loss - Q.min_value() for name in ("momentum", "nesterov")}
+    np.testing.assert_array_equal(long["momentum"].loss[:101], EX["momentum"].loss)  # the same runs, continued
+    m, n = gap["momentum"], gap["nesterov"]
+    assert m[100] < 1e-3 < min(m[99], m[101])  # step 100 is a trough of momentum's swing
+    env = {name: examples.envelope(g, window=20) for name, g in gap.items()}
+    settled = {name: int(np.argmax(e < 1e-3)) for name, e in env.items()}
+    assert np.all(env["momentum"][settled["momentum"]:] < 1e-3) and np.all(env["nesterov"][settled["nesterov"]:] < 1e-3)
+    assert settled["momentum"] > 2 * settled["nesterov"]
+    assert env["momentum"][100] > 100 * env["nesterov"][100]
+
+
+@pytest.mark.parametrize("opt_cls, nesterov", [(optim.Momentum, False), (optim.Nesterov, True)])
+def test_iteration_matrix_is_the_library_step_along_an_eigendirection(opt_cls, nesterov):
+    lam = 3.0
+    line = objectives.Quadratic([[lam]], b=[-lam * 0.7])  # minimum at w* = 0.7
+    rng = np.random.default_rng(1)
+    for eta_l, beta in [(0.1, 0.5), (1.0, 0.9), (2.5, 0.8)]:
+        opt = opt_cls(eta_l / lam, beta)
+        e, d = rng.standard_normal(2)
+        w_new, state = opt.step(line, np.array([0.7 + e]), MomentumState(5, np.array([d])))
+        M = examples.momentum_matrix(eta_l, beta, nesterov)
+        np.testing.assert_allclose(M @ [e, d], [w_new[0] - 0.7, state.dw[0]], atol=1e-12)
+
+
+def test_spectral_radius_boundaries_are_the_quoted_limits():
+    h = np.linspace(0.001, 4.5, 4500)
+    for beta in (0.0, 0.3, 0.5, 0.9, 0.95):
+        for nesterov, limit in [(False, 2 * (1 + beta)), (True, 2 * (1 + beta) / (1 + 2 * beta))]:
+            stable = examples.spectral_radius(examples.momentum_matrix(h, beta, nesterov)) < 1
+            assert np.all(stable[h < limit - 1e-3]) and not np.any(stable[h > limit + 1e-3])
+        rho = examples.spectral_radius(examples.momentum_matrix(h, beta, False))
+        ringing = (h > (1 - np.sqrt(beta)) ** 2 + 1e-3) & (h < (1 + np.sqrt(beta)) ** 2 - 1e-3)
+        np.testing.assert_allclose(rho[ringing], np.sqrt(beta), rtol=1e-9)  # complex roots: |z| = sqrt(beta)
+
+
+def test_tuned_momentum_rate_is_sqrt_kappa():
+    for kappa in (10.0, 100.0):
+        eta = 4 / (np.sqrt(kappa) + 1) ** 2
+        beta = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+        rho = examples.spectral_radius(examples.momentum_matrix(eta * np.array([1.0, 5.0, kappa]), beta))
+        assert np.allclose(rho, np.sqrt(beta), rtol=1e-6)

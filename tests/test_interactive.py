@@ -59,3 +59,24 @@ def test_polls_mark_themselves_and_can_hide_how_many_answers_are_true():
     assert 'data-correct="0,2"' in many and many.count('type="checkbox"') == 3
     with pytest.raises(ValueError, match="correct must index the 2 options"):
         interactive.poll("Q?", ["a", "b"], correct=2, why="w")
+
+
+def test_poll_why_note_and_feedback_are_hidden_until_answered():
+    page = interactive.poll("Q?", ["a", "b"], correct=1, why="because", note="careful",
+                            feedback=["not a", "yes b"])._repr_html_()
+    assert '<p class="ll-why" hidden>because</p>' in page
+    assert '<p class="ll-note" hidden><em>careful</em></p>' in page
+    assert page.count('class="ll-option-feedback"') == 2 and page.count("hidden>") == 4
+    assert 'data-option="0" hidden>not a</p>' in page and 'data-option="1" hidden>yes b</p>' in page
+    assert "parseInt" in page  # chosen options are compared as numbers, not strings
+    with pytest.raises(ValueError, match="feedback needs one entry per option"):
+        interactive.poll("Q?", ["a", "b"], correct=1, why="w", feedback=["only one"])
+
+
+def test_number_check_carries_its_answer_and_hides_why():
+    page = interactive.number_check("How many?", 576, why="because", tol=0.005)._repr_html_()
+    assert 'data-answer="576.0"' in page and 'data-tol="0.005"' in page
+    assert '<p class="ll-why" hidden>because</p>' in page and 'class="ll-answer"' in page
+    for bad, match in [({"answer": float("nan")}, "answer must be a finite number"), ({"tol": 0.0}, "tol is a relative")]:
+        with pytest.raises(ValueError, match=match):
+            interactive.number_check("Q?", **{"answer": 1.0, "why": "w", **bad})
