@@ -2,6 +2,8 @@
 optimizer (as torch.optim tests its foreach kernels against the loop): the same iterates and
 every state field the same after every step, on vectors long enough to be cut into several
 blocks, and on real objectives. And a pure ``step`` writes into no array the caller holds."""
+import re
+
 import numpy as np
 import pytest
 
@@ -72,7 +74,9 @@ ELEMENTWISE = [optim.GradientDescent(0.3), optim.GradientDescent(schedules.expon
     schedules.ReduceOnPlateau(optim.Quickprop(0.3), patience=1)]
 ALL = ELEMENTWISE + [optim.Newton(0.5), optim.Newton(schedules.linear(1.0)), optim.BFGS(), optim.LBFGS(memory=3),
                      optim.BFGS(lr=schedules.exponential(1.0, 0.2)), optim.LBFGS(lr=schedules.linear(2.0))]
-ids = lambda o: repr(o)[:60]  # noqa: E731
+def ids(opt):
+    """A test id without memory addresses (a schedule's repr has one; xdist workers must agree)."""
+    return re.sub(r" at 0x[0-9a-f]+", "", repr(opt))[:60]
 
 
 def lockstep(opt, objective_pure, objective_inplace, w, state, steps):
