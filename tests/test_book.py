@@ -47,6 +47,14 @@ def test_every_chapter_is_built_and_executed_without_tracebacks(book, chapter):
         assert 'class="cell_output' in page, f"{chapter} shows no executed output"
 
 
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_page_states_the_licences_in_its_footer(book, chapter):
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    footer = page[page.rindex("<footer"):]
+    assert 'class="ll-licence"' in footer and "CC BY 4.0" in footer and "MIT License" in footer, \
+        f"{chapter}'s footer does not state the licences"
+
+
 @pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
 def test_every_chapter_has_a_control_and_launch_buttons(book, chapter):
     page = (book / f"{chapter}.html").read_text(encoding="utf8")

@@ -31,12 +31,18 @@ def vendor_mathjax(dest: Path) -> None:
             _unpack_mathjax(dest)
 
 
+NO_NPM = (f"the book needs npm to fetch {MATHJAX} from the npm registry once (math is served offline): "
+          "install Debian's package npm (apt-get install npm; scripts/setup install does)")
+
+
 def _unpack_mathjax(dest: Path) -> None:
+    if shutil.which("npm") is None:
+        raise RuntimeError(NO_NPM)
     with tempfile.TemporaryDirectory() as tmp:
         try:
             subprocess.run(["npm", "pack", MATHJAX, "--silent"], cwd=tmp, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise RuntimeError(f"could not fetch {MATHJAX} from the npm registry to serve math offline: {exc}")
+            raise RuntimeError(f"could not fetch {MATHJAX} from the npm registry to serve math offline: {exc}") from exc
         tgz = next(Path(tmp).glob("mathjax-*.tgz"))
         with tarfile.open(tgz) as tar:
             wanted = [m for m in tar.getmembers()
