@@ -20,14 +20,14 @@ ALLOW_SKIPS ?=
 PIP_TOOLS := pip-tools==7.6.2
 EXTRAS := book grade test bench
 
-.PHONY: venv system test lint lock book grade clean bench bench-rates bench-encoders bench-throughput bench-book bench-grade
+.PHONY: venv system test lint lock install-cells book grade clean bench bench-rates bench-encoders bench-throughput bench-book bench-grade
 
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml $(wildcard lectures_lib/__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -r requirements.txt
-	$(PY) -m pip install -e . --no-deps
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -e . --no-deps
 	touch $(STAMP)
 
 # Debian packages the tests need (scripts/system-packages), installed when missing and possible;
@@ -56,6 +56,11 @@ lock: venv
 	    $(addprefix --extra ,$(EXTRAS)) $(if $(UPGRADE),--upgrade) $(addprefix --unsafe-package ,lectures-lib setuptools pip) \
 	    -o requirements.txt pyproject.toml
 	sed -i -E 's/^(torch==[^+ ]+)\+cpu$$/\1/' requirements.txt
+
+# The repository's address is written once, in _config.yml; this writes it into every chapter's
+# install cell (the cell Colab runs to install the library).
+install-cells: venv
+	$(PY) book/_ext/lectures_book.py
 
 # -W: warnings are errors; -n: nitpicky (every unresolved reference warns);
 # --keep-going: report all warnings, then fail.  Notebook errors fail via

@@ -176,3 +176,60 @@ def test_setup_passes_when_every_system_package_is_there(tmp_path):
     run = _setup(tmp_path, f"present  {ROOT / 'LICENSE'}  nothing\n")
     assert run.returncode == (0 if os.geteuid() == 0 else 1), run.stderr
     assert "Debian package" not in run.stderr
+
+
+def _lectures_book():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lectures_book", ROOT / "book" / "_ext" / "lectures_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+URL = re.compile(r"""(?:https?|git\+https?)://[^\s"'<>)\\]+""")
+
+
+def test_no_notebook_writes_an_address_but_the_install_cell_with_the_one_of_config_yml():
+    import json
+
+    url = _lectures_book().repository_url(ROOT)
+    notebooks = sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "assignments").rglob("*.ipynb"))
+    assert len(notebooks) >= 11
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
+            found = URL.findall("".join(cell["source"]))
+            if _lectures_book().is_install_cell(cell):
+                assert found == [f"git+{url}"], f"{path.name}'s install cell: {found}, not _config.yml's {url}"
+            else:
+                assert found == [], f"{path.name} writes addresses itself: {found}"
+
+
+def test_install_cells_are_written_from_config_yml_and_nothing_else_changes(tmp_path):
+    import json
+    import shutil
+
+    book = _lectures_book()
+    (tmp_path / "book").mkdir()
+    for path in (ROOT / "book").glob("*.ipynb"):
+        shutil.copy(path, tmp_path / "book" / path.name)
+    config = (ROOT / "_config.yml").read_text(encoding="utf8")
+    (tmp_path / "_config.yml").write_text(config, encoding="utf8")
+    assert book.sync_install_cells(tmp_path) == [], "an install cell differs from _config.yml's: run `make install-cells`"
+
+    moved = "https://github.com/elsewhere/course"
+    (tmp_path / "_config.yml").write_text(config.replace(book.repository_url(ROOT), moved), encoding="utf8")
+    changed = book.sync_install_cells(tmp_path)
+    assert len(changed) == len(list((ROOT / "book").glob("*.ipynb")))
+    for path in changed:
+        old = json.loads((ROOT / "book" / path.name).read_text(encoding="utf8"))["cells"]
+        new = json.loads(path.read_text(encoding="utf8"))["cells"]
+        differ = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        assert len(differ) == 1 and book.is_install_cell(new[differ[0]])
+        assert f"git+{moved}" in "".join(new[differ[0]]["source"])
+
+
+def test_the_package_urls_are_the_repository_of_config_yml():
+    url = _lectures_book().repository_url(ROOT)
+    urls = _pyproject()["project"]["urls"]
+    assert urls and all(u == url or u.startswith(url + "/") for u in urls.values()), urls

@@ -5,10 +5,15 @@
   built page.
 - The page must work offline: MathJax is vendored from the npm registry at build time (cached
   in ``.cache/vendor``) and served from the build's own ``_static``.
+- The repository's address is written once, in ``_config.yml`` (``repository.url``): the launch
+  buttons read it there, and ``python book/_ext/lectures_book.py`` (``make install-cells``) writes
+  it into each chapter's install cell, the one cell Colab runs to get the library (Colab opens a
+  chapter's source from the repository, so that cell cannot look the address up).
 """
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -17,7 +22,39 @@ import tempfile
 from pathlib import Path
 
 MATHJAX = "mathjax@3.2.2"
-VENDOR = Path(__file__).resolve().parents[2] / ".cache" / "vendor"
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / ".cache" / "vendor"
+INSTALL_CELL = '''try:
+    import lectures_lib  # noqa: F401
+except ImportError:  # Colab or Binder: install the course library first
+    %pip install -q "lectures-lib @ git+{url}"'''
+
+
+def repository_url(root: Path = ROOT) -> str:
+    import yaml
+
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf8"))["repository"]["url"]
+
+
+def is_install_cell(cell) -> bool:
+    return cell["cell_type"] == "code" and "%pip install" in "".join(cell["source"])
+
+
+def sync_install_cells(root: Path = ROOT) -> list[Path]:
+    """Rewrite the install cell of every chapter from ``_config.yml``; only that cell changes.
+    Returns the notebooks that changed."""
+    source = INSTALL_CELL.format(url=repository_url(root)).splitlines(keepends=True)
+    changed = []
+    for path in sorted((root / "book").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf8"))
+        cells = [c for c in nb["cells"] if is_install_cell(c)]
+        if len(cells) != 1:
+            raise ValueError(f"{path} has {len(cells)} install cells (code cells running %pip install), not 1")
+        if cells[0]["source"] != source:
+            cells[0]["source"] = source
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf8")
+            changed.append(path)
+    return changed
 
 
 def vendor_mathjax(dest: Path) -> None:
@@ -83,3 +120,8 @@ def setup(app):
                                'localStorage.getItem("mode") || "auto";', priority=1)
     app.add_css_file("lectures.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    for path in sync_install_cells():
+        print(f"{path.relative_to(ROOT)}: install cell rewritten from _config.yml")
