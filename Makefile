@@ -16,6 +16,7 @@ VENV   := .venv
 STAMP  := $(VENV)/.stamp
 PY     := $(VENV)/bin/python
 JOBS   ?= 2
+TESTS  ?= tests
 ALLOW_SKIPS ?=
 PIP_TOOLS := pip-tools==7.6.2
 EXTRAS := book grade test bench
@@ -41,7 +42,7 @@ lint: venv
 # The tests run even when a system package is missing; the run then names it again and fails
 # (unless ALLOW_SKIPS=1), so that a green `make test` is the product CI tests.
 test: system venv lint
-	@rc=0; $(PY) -m pytest -n $(JOBS) --dist loadgroup tests || rc=$$?; \
+	@rc=0; $(PY) -m pytest -n $(JOBS) --dist loadgroup $(TESTS) || rc=$$?; \
 	if ! scripts/setup check; then \
 	    if [ "$(ALLOW_SKIPS)" = 1 ]; then echo "make test: ALLOW_SKIPS=1: the tests that need the above skipped" >&2; \
 	    else echo "make test: failed: the tests that need the above skipped (make test ALLOW_SKIPS=1 accepts that)" >&2; \
@@ -102,4 +103,4 @@ bench-grade: venv
 
 # The build, the execution cache and the vendored front-end files (MathJax); not .venv.
 clean:
-	rm -rf _build .jupyter_cache jupyter_execute .cache/vendor
+	rm -rf _build .jupyter_cache jupyter_execute .cache/vendor .cache/test-vendor

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 MATHJAX = "mathjax@3.2.2"
+AXE = "axe-core@4.14.1"  # for the accessibility tests only
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / ".cache" / "vendor"
 INSTALL_CELL = '''try:
@@ -57,38 +58,51 @@ def sync_install_cells(root: Path = ROOT) -> list[Path]:
     return changed
 
 
-def vendor_mathjax(dest: Path) -> None:
-    """es5/tex-chtml-full.js and its woff-v2 fonts from the npm package, unpacked once (under a
-    lock: two builds started at once from a fresh checkout must not unpack over each other)."""
-    if (dest / "mathjax" / "tex-chtml-full.js").exists():
-        return
+NO_NPM = "the book needs npm to fetch {spec} from the npm registry once: install Debian's package npm " \
+         "(apt-get install npm; scripts/setup install does)"
+
+
+def vendor_npm(spec: str, dest: Path, name: str, keep, subdir: str = "package") -> Path:
+    """The members ``keep(member_name)`` of the npm package ``spec``, from its ``subdir``, unpacked
+    once into ``dest/name`` (under a lock: two builds started at once from a fresh checkout must
+    not unpack over each other; the folder appears whole, by a rename, or not at all)."""
+    target = dest / name
+    if target.exists():
+        return target
+    dest.mkdir(parents=True, exist_ok=True)
     with open(dest / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (dest / "mathjax" / "tex-chtml-full.js").exists():
-            _unpack_mathjax(dest)
+        if not target.exists():
+            _unpack(spec, target, keep, subdir)
+    return target
 
 
-NO_NPM = (f"the book needs npm to fetch {MATHJAX} from the npm registry once (math is served offline): "
-          "install Debian's package npm (apt-get install npm; scripts/setup install does)")
-
-
-def _unpack_mathjax(dest: Path) -> None:
+def _unpack(spec: str, target: Path, keep, subdir: str) -> None:
     if shutil.which("npm") is None:
-        raise RuntimeError(NO_NPM)
+        raise RuntimeError(NO_NPM.format(spec=spec))
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            subprocess.run(["npm", "pack", MATHJAX, "--silent"], cwd=tmp, check=True, capture_output=True)
+            subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise RuntimeError(f"could not fetch {MATHJAX} from the npm registry to serve math offline: {exc}") from exc
-        tgz = next(Path(tmp).glob("mathjax-*.tgz"))
-        with tarfile.open(tgz) as tar:
-            wanted = [m for m in tar.getmembers()
-                      if m.name == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in m.name]
-            tar.extractall(tmp, members=wanted, filter="data")
-        staged = dest / "mathjax.partial"
+            raise RuntimeError(f"could not fetch {spec} from the npm registry: {exc}") from exc
+        with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tar:
+            tar.extractall(tmp, members=[m for m in tar.getmembers() if keep(m.name)], filter="data")
+        staged = target.with_name(target.name + ".partial")
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(Path(tmp) / "package" / "es5", staged)
-        staged.rename(dest / "mathjax")
+        shutil.copytree(Path(tmp) / subdir, staged)
+        staged.rename(target)
+
+
+def vendor_mathjax(dest: Path) -> Path:
+    """es5/tex-chtml-full.js and its woff-v2 fonts, so that pages typeset math with no network."""
+    return vendor_npm(MATHJAX, dest, "mathjax", subdir="package/es5", keep=lambda n: (
+        n == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in n))
+
+
+def vendor_axe(dest: Path = ROOT / ".cache" / "test-vendor") -> Path:
+    """axe-core's axe.min.js, which the browser tests inject into each page (kept out of VENDOR,
+    which the book serves)."""
+    return vendor_npm(AXE, dest, "axe-core", keep=lambda n: n == "package/axe.min.js") / "axe.min.js"
 
 
 def config_inited(app, config):
@@ -119,6 +133,7 @@ def setup(app):
     app.add_js_file(None, body='document.documentElement.dataset.mode = '
                                'localStorage.getItem("mode") || "auto";', priority=1)
     app.add_css_file("lectures.css")
+    app.add_js_file("lectures-a11y.js")  # accessible names of the theme's buttons and toggles
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
