@@ -82,7 +82,7 @@ def test_by_their_envelopes_nesterov_settles_twice_as_early():
     long = examples.nesterov_vs_momentum(steps=200)
     gap = {name: long[name].loss - Q.min_value() for name in ("momentum", "nesterov")}
     np.testing.assert_array_equal(long["momentum"].loss[:101], EX["momentum"].loss)  # the same runs, continued
-    m, n = gap["momentum"], gap["nesterov"]
+    m = gap["momentum"]
     assert m[100] < 1e-3 < min(m[99], m[101])  # step 100 is a trough of momentum's swing
     env = {name: examples.envelope(g, window=20) for name, g in gap.items()}
     settled = {name: int(np.argmax(e < 1e-3)) for name, e in env.items()}

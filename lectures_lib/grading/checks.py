@@ -139,7 +139,7 @@ def judge(part: str, call) -> dict:
                     continue
                 _check_init(tally, P, reply, _student(P, ref.init(sc.w0)), sc.w0.size)
                 replies = []
-                for k, (w, state, _) in enumerate(steps):
+                for w, state, _ in steps:
                     given = {key: v if key == "k" else v.tolist() for key, v in _student(P, state).items()}
                     replies.append(call({"op": "step", "scenario": i, "w": w.tolist(), "state": given}))
                 P.rules(tally, ref, _Batch(P, sc, ref, steps, replies))
