@@ -153,7 +153,7 @@ def main(argv=None):
         best = {(p, "Rprop"): (None, None) for p in PROBLEMS}
         for p in PROBLEMS:
             for m in TUNED:
-                def score(st):
+                def score(st, p=p, m=m):
                     s = grid_summary(p, m, st)
                     return (s["median"] if s["median"] is not None else math.inf, s["failures"],
                             s["mean_of_successes"] or math.inf)

@@ -132,7 +132,7 @@ def main(argv=None):
         import torch
     except ImportError:
         torch = None
-        print("torch is not installed: `make bench-throughput` installs bench/requirements.txt", file=sys.stderr)
+        print("torch is not installed: `make venv` installs it from requirements.txt", file=sys.stderr)
     default_threads = torch.get_num_threads() if torch else None
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal(n), rng.standard_normal(n)]

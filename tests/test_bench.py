@@ -45,7 +45,7 @@ def test_encoders(tmp_path):
     data = run_bench("encoders", tmp_path)
     setup = data["setup"]
     assert len(data["results"]) == 4
-    for problem, rows in data["results"].items():
+    for rows in data["results"].values():
         assert list(rows) == ["gradient descent", "momentum", "Nesterov", "Rprop", "Quickprop"]
         for method, r in rows.items():
             assert len(r["epochs"]) == r["runs"] == setup["runs"]

@@ -47,6 +47,14 @@ def test_every_chapter_is_built_and_executed_without_tracebacks(book, chapter):
         assert 'class="cell_output' in page, f"{chapter} shows no executed output"
 
 
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_page_states_the_licences_in_its_footer(book, chapter):
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    footer = page[page.index('<footer class="bd-footer-content'):]
+    assert 'class="ll-licence"' in footer and "CC BY 4.0" in footer and "MIT License" in footer, \
+        f"{chapter}'s footer does not state the licences"
+
+
 @pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
 def test_every_chapter_has_a_control_and_launch_buttons(book, chapter):
     page = (book / f"{chapter}.html").read_text(encoding="utf8")
@@ -93,9 +101,10 @@ def server(book):
 
 
 @contextlib.contextmanager
-def opened(browser, base, chapter):
-    """A loaded page, the requests that tried to leave the machine, and the console errors."""
-    page = browser.new_page()
+def opened(browser, base, chapter, color_scheme="light"):
+    """A loaded page, the requests that tried to leave the machine, and the console errors.
+    ``color_scheme``: the reader's system setting, which the book's default mode ("auto") follows."""
+    page = browser.new_page(color_scheme=color_scheme)
     outside, errors = [], []
 
     def route(r):
@@ -230,3 +239,68 @@ def test_every_chapter_has_a_self_checking_exercise(book):
             page = (book / f"{chapter}.html").read_text(encoding="utf8")
             assert 'id="exercises"' in page, f"{chapter} has no Exercises section"
             assert 'class="ll-number"' in page or 'class="ll-poll"' in page.split('id="exercises"')[1], chapter
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core from the npm registry, vendored at test time like MathJax (book/_ext)."""
+    sys.path.insert(0, str(ROOT / "book" / "_ext"))
+    import lectures_book
+
+    return lectures_book.vendor_axe()
+
+
+WCAG_21_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, axe):
+    page.add_script_tag(path=str(axe))  # inline: no request leaves the page's own server
+    return page.evaluate("""async (tags) => {
+        const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                           rules: {"label-content-name-mismatch": {enabled: true}}});
+        return r.violations.map(v => `${v.id} (${v.nodes.length} nodes, e.g. ${v.nodes[0].target.join(" ")})`);
+    }""", WCAG_21_A_AA)
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_page_has_no_wcag_2_1_a_or_aa_violation(browser, server, axe, chapter, mode):
+    with opened(browser, server, chapter, color_scheme=mode) as (page, _, errors):
+        assert page.evaluate("() => document.documentElement.dataset.theme") == mode
+        assert axe_violations(page, axe) == []
+        # Controls and polls sit on the page's own background in either mode (the theme puts
+        # outputs on a light box in dark mode, where the dark form controls then read inverted).
+        boxes = page.locator(".text_html:has(.ll-explore, .ll-poll)")
+        for k in range(boxes.count()):
+            assert boxes.nth(k).evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+        assert errors == []
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_control_and_poll_works_from_the_keyboard_alone(browser, server, chapter):
+    with opened(browser, server, chapter) as (page, _, errors):
+        for slider in page.locator("input.ll-range").all():
+            root = slider.locator("xpath=ancestor::div[contains(@class, 'll-explore')]")
+            before, state = root.locator("img.ll-frame").get_attribute("src"), root.get_attribute("data-state")
+            at_top = slider.input_value() == slider.get_attribute("max")
+            slider.focus()
+            page.keyboard.press("ArrowLeft" if at_top else "ArrowRight")
+            assert root.get_attribute("data-state") != state, "a slider did not move from the keyboard"
+            assert root.locator("img.ll-frame").get_attribute("src") != before, \
+                f"slider {slider.get_attribute('name')} moved from the keyboard but its figure did not change"
+            page.keyboard.press("ArrowRight" if at_top else "ArrowLeft")
+            assert root.get_attribute("data-state") == state
+        for poll in page.locator(".ll-poll").all():
+            correct = poll.get_attribute("data-correct").split(",")
+            inputs = poll.locator("input")
+            if inputs.first.get_attribute("type") == "radio":
+                inputs.nth(int(correct[0])).focus()  # arrows move within a group; Space picks
+                page.keyboard.press("Space")
+            else:
+                for k in correct:
+                    inputs.nth(int(k)).focus()
+                    page.keyboard.press("Space")
+            poll.locator("button.ll-check").focus()
+            page.keyboard.press("Enter")
+            assert poll.locator(".ll-feedback").text_content() == "Correct."
+        assert errors == []

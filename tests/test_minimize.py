@@ -80,7 +80,7 @@ def test_callback_sees_every_step():
     trace = optim.minimize(q, [1.0, 1.0], optim.GradientDescent(0.5), max_iter=7, tol=0.0,
                            callback=lambda k, w, loss: seen.append((k, loss)))
     assert [k for k, _ in seen] == list(range(1, trace.nit + 1))
-    np.testing.assert_allclose([l for _, l in seen], trace.loss[1:])
+    np.testing.assert_allclose([loss for _, loss in seen], trace.loss[1:])
 
 
 ONE_GRADIENT = [optim.GradientDescent(1e-3), optim.Momentum(1e-3), optim.Nesterov(1e-3), optim.Rprop(),

@@ -311,7 +311,7 @@ def test_activation_backward_matches_finite_differences(name):
     G = np.random.default_rng(2).standard_normal(Z.shape)  # upstream gradient, a row per instance
     got = backward(Z, f(Z), G)
     for z, g, row in zip(Z, G, got):
-        J = np.array([numdiff.grad(lambda v: f(v)[i], z) for i in range(len(z))])  # J[i, j] = dy_i/dz_j
+        J = np.array([numdiff.grad(lambda v, i=i: f(v)[i], z) for i in range(len(z))])  # J[i, j] = dy_i/dz_j
         assert_allclose(row, g @ J, rtol=1e-7, atol=1e-9)
         assert_allclose(row, g @ JACOBIAN[name](z), rtol=1e-12, atol=1e-14)
 

@@ -80,3 +80,156 @@ def test_readme_opens_with_make_book_and_make_test():
     assert block, "README.md's first code block is not closed"
     commands = block.group(1).splitlines()
     assert "make book" in commands and "make test" in commands
+
+
+def _pyproject():
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf8"))
+
+
+def _declared():
+    """Every requirement declared in pyproject.toml, the project's own extras left out."""
+    from packaging.requirements import Requirement
+
+    project = _pyproject()["project"]
+    reqs = [Requirement(r) for r in project["dependencies"]]
+    reqs += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
+    return [r for r in reqs if r.name != project["name"]]
+
+
+def _canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def test_the_lock_pins_every_declared_dependency_at_a_version_it_allows():
+    pins = {_canonical(PIN.match(ln).group(1)): PIN.match(ln).group(2) for ln in _requirements()}
+    declared = _declared()
+    assert {"numpy", "jupyter-book", "nbgrader", "pytest", "torch", "ruff"} <= {_canonical(r.name) for r in declared}
+    for req in declared:
+        assert _canonical(req.name) in pins, f"{req.name} is declared in pyproject.toml but not in the lock: run `make lock`"
+        assert req.specifier.contains(pins[_canonical(req.name)], prereleases=True), \
+            f"the lock pins {req.name}=={pins[_canonical(req.name)]}, outside {req}: run `make lock`"
+
+
+def test_torch_is_pinned_in_one_place():
+    declared = [str(r.specifier) for r in _declared() if r.name == "torch"]
+    assert declared == ["==2.13.0"], declared  # the CPU wheel that CI's machines hold on disk
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    others = [f for f in files if f not in ("pyproject.toml", "requirements.txt") and (ROOT / f).is_file()
+              and re.search(r"torch==[0-9]", (ROOT / f).read_text(encoding="utf8", errors="replace"))]
+    assert others == [], f"torch is pinned again in {others}"
+
+
+def test_binder_installs_the_library_at_the_versions_of_the_lock():
+    lines = [ln for ln in (ROOT / "binder" / "requirements.txt").read_text(encoding="utf8").splitlines()
+             if ln.strip() and not ln.startswith("#")]
+    assert "-c ../requirements.txt" in lines
+    extras = re.fullmatch(r"\.\[([a-z,]+)\]", lines[-1])
+    assert extras, f"binder installs the library with one of its extras, not {lines[-1]!r}"
+    assert set(extras.group(1).split(",")) <= set(_pyproject()["project"]["optional-dependencies"])
+
+
+def test_one_version_and_licence_metadata():
+    from importlib.metadata import metadata
+
+    import lectures_lib
+
+    project = _pyproject()["project"]
+    assert "version" not in project and project["dynamic"] == ["version"]
+    assert _pyproject()["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "lectures_lib.__version__"}
+    meta = metadata("lectures-lib")
+    assert meta["Version"] == lectures_lib.__version__
+    assert meta["License-Expression"] == "MIT"
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf8")
+    content = (ROOT / "LICENSE-content").read_text(encoding="utf8")
+    assert "Creative Commons Attribution 4.0 International Public License" in content
+    readme = (ROOT / "README.md").read_text(encoding="utf8")
+    assert "LICENSE-content" in readme and "CC BY 4.0" in readme and "MIT" in readme
+
+
+def _setup(tmp_path, listing, mode="check"):
+    import subprocess
+
+    packages = tmp_path / "packages"
+    packages.write_text(listing, encoding="utf8")
+    return subprocess.run([str(ROOT / "scripts" / "setup"), mode], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "SETUP_PACKAGES": str(packages)})
+
+
+def test_setup_names_each_missing_system_package_on_a_line_and_fails(tmp_path):
+    run = _setup(tmp_path, f"# a comment\npresent  {ROOT / 'LICENSE'}  nothing\n\n"
+                           f"absent-one  {tmp_path / 'no-such-file'}  the first tests\n"
+                           f"absent-two  {tmp_path / 'nor-this'}  the second tests\n")
+    assert run.returncode == 1
+    lines = [ln for ln in run.stderr.splitlines() if "Debian package" in ln]
+    assert lines == ["setup: MISSING Debian package absent-one: the first tests skip",
+                     "setup: MISSING Debian package absent-two: the second tests skip"]
+
+
+def test_setup_passes_when_every_system_package_is_there(tmp_path):
+    import os
+
+    run = _setup(tmp_path, f"present  {ROOT / 'LICENSE'}  nothing\n")
+    assert run.returncode == (0 if os.geteuid() == 0 else 1), run.stderr
+    assert "Debian package" not in run.stderr
+
+
+def _lectures_book():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lectures_book", ROOT / "book" / "_ext" / "lectures_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+URL = re.compile(r"""(?:https?|git\+https?)://[^\s"'<>)\\]+""")
+
+
+def test_no_notebook_writes_an_address_but_the_install_cell_with_the_one_of_config_yml():
+    import json
+
+    url = _lectures_book().repository_url(ROOT)
+    notebooks = sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "assignments").rglob("*.ipynb"))
+    assert len(notebooks) >= 11
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
+            found = URL.findall("".join(cell["source"]))
+            if _lectures_book().is_install_cell(cell):
+                assert found == [f"git+{url}"], f"{path.name}'s install cell: {found}, not _config.yml's {url}"
+            else:
+                assert found == [], f"{path.name} writes addresses itself: {found}"
+
+
+def test_install_cells_are_written_from_config_yml_and_nothing_else_changes(tmp_path):
+    import json
+    import shutil
+
+    book = _lectures_book()
+    (tmp_path / "book").mkdir()
+    for path in (ROOT / "book").glob("*.ipynb"):
+        shutil.copy(path, tmp_path / "book" / path.name)
+    config = (ROOT / "_config.yml").read_text(encoding="utf8")
+    (tmp_path / "_config.yml").write_text(config, encoding="utf8")
+    assert book.sync_install_cells(tmp_path) == [], "an install cell differs from _config.yml's: run `make install-cells`"
+
+    moved = "https://github.com/elsewhere/course"
+    (tmp_path / "_config.yml").write_text(config.replace(book.repository_url(ROOT), moved), encoding="utf8")
+    changed = book.sync_install_cells(tmp_path)
+    assert len(changed) == len(list((ROOT / "book").glob("*.ipynb")))
+    for path in changed:
+        old = json.loads((ROOT / "book" / path.name).read_text(encoding="utf8"))["cells"]
+        new = json.loads(path.read_text(encoding="utf8"))["cells"]
+        differ = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        assert len(differ) == 1 and book.is_install_cell(new[differ[0]])
+        assert f"git+{moved}" in "".join(new[differ[0]]["source"])
+
+
+def test_the_package_urls_are_the_repository_of_config_yml():
+    url = _lectures_book().repository_url(ROOT)
+    urls = _pyproject()["project"]["urls"]
+    assert urls and all(u == url or u.startswith(url + "/") for u in urls.values()), urls

@@ -71,7 +71,7 @@ def test_plateau_can_watch_a_held_out_objective():
     held_out = objectives.Quadratic(np.eye(1), [-0.5])  # minimum at 0.5: gets worse past it
     opt = schedules.ReduceOnPlateau(optim.GradientDescent(0.3), alpha=0.5, patience=2, monitor=held_out)
     w, state = np.array([0.0]), opt.init([0.0])
-    for k in range(30):
+    for _ in range(30):
         w, state = opt.step(train, w, state)
     assert state.scale < 1.0  # the held-out loss stopped improving, so eta was reduced
     assert opt.lr(state, 0) == pytest.approx(0.3 * state.scale)

@@ -5,10 +5,15 @@
   built page.
 - The page must work offline: MathJax is vendored from the npm registry at build time (cached
   in ``.cache/vendor``) and served from the build's own ``_static``.
+- The repository's address is written once, in ``_config.yml`` (``repository.url``): the launch
+  buttons read it there, and ``python book/_ext/lectures_book.py`` (``make install-cells``) writes
+  it into each chapter's install cell, the one cell Colab runs to get the library (Colab opens a
+  chapter's source from the repository, so that cell cannot look the address up).
 """
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -17,35 +22,87 @@ import tempfile
 from pathlib import Path
 
 MATHJAX = "mathjax@3.2.2"
-VENDOR = Path(__file__).resolve().parents[2] / ".cache" / "vendor"
+AXE = "axe-core@4.14.1"  # for the accessibility tests only
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / ".cache" / "vendor"
+INSTALL_CELL = '''try:
+    import lectures_lib  # noqa: F401
+except ImportError:  # Colab or Binder: install the course library first
+    %pip install -q "lectures-lib @ git+{url}"'''
 
 
-def vendor_mathjax(dest: Path) -> None:
-    """es5/tex-chtml-full.js and its woff-v2 fonts from the npm package, unpacked once (under a
-    lock: two builds started at once from a fresh checkout must not unpack over each other)."""
-    if (dest / "mathjax" / "tex-chtml-full.js").exists():
-        return
+def repository_url(root: Path = ROOT) -> str:
+    import yaml
+
+    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf8"))["repository"]["url"]
+
+
+def is_install_cell(cell) -> bool:
+    return cell["cell_type"] == "code" and "%pip install" in "".join(cell["source"])
+
+
+def sync_install_cells(root: Path = ROOT) -> list[Path]:
+    """Rewrite the install cell of every chapter from ``_config.yml``; only that cell changes.
+    Returns the notebooks that changed."""
+    source = INSTALL_CELL.format(url=repository_url(root)).splitlines(keepends=True)
+    changed = []
+    for path in sorted((root / "book").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf8"))
+        cells = [c for c in nb["cells"] if is_install_cell(c)]
+        if len(cells) != 1:
+            raise ValueError(f"{path} has {len(cells)} install cells (code cells running %pip install), not 1")
+        if cells[0]["source"] != source:
+            cells[0]["source"] = source
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf8")
+            changed.append(path)
+    return changed
+
+
+NO_NPM = "the book needs npm to fetch {spec} from the npm registry once: install Debian's package npm " \
+         "(apt-get install npm; scripts/setup install does)"
+
+
+def vendor_npm(spec: str, dest: Path, name: str, keep, subdir: str = "package") -> Path:
+    """The members ``keep(member_name)`` of the npm package ``spec``, from its ``subdir``, unpacked
+    once into ``dest/name`` (under a lock: two builds started at once from a fresh checkout must
+    not unpack over each other; the folder appears whole, by a rename, or not at all)."""
+    target = dest / name
+    if target.exists():
+        return target
+    dest.mkdir(parents=True, exist_ok=True)
     with open(dest / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (dest / "mathjax" / "tex-chtml-full.js").exists():
-            _unpack_mathjax(dest)
+        if not target.exists():
+            _unpack(spec, target, keep, subdir)
+    return target
 
 
-def _unpack_mathjax(dest: Path) -> None:
+def _unpack(spec: str, target: Path, keep, subdir: str) -> None:
+    if shutil.which("npm") is None:
+        raise RuntimeError(NO_NPM.format(spec=spec))
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            subprocess.run(["npm", "pack", MATHJAX, "--silent"], cwd=tmp, check=True, capture_output=True)
+            subprocess.run(["npm", "pack", spec, "--silent"], cwd=tmp, check=True, capture_output=True)
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise RuntimeError(f"could not fetch {MATHJAX} from the npm registry to serve math offline: {exc}")
-        tgz = next(Path(tmp).glob("mathjax-*.tgz"))
-        with tarfile.open(tgz) as tar:
-            wanted = [m for m in tar.getmembers()
-                      if m.name == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in m.name]
-            tar.extractall(tmp, members=wanted, filter="data")
-        staged = dest / "mathjax.partial"
+            raise RuntimeError(f"could not fetch {spec} from the npm registry: {exc}") from exc
+        with tarfile.open(next(Path(tmp).glob("*.tgz"))) as tar:
+            tar.extractall(tmp, members=[m for m in tar.getmembers() if keep(m.name)], filter="data")
+        staged = target.with_name(target.name + ".partial")
         shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(Path(tmp) / "package" / "es5", staged)
-        staged.rename(dest / "mathjax")
+        shutil.copytree(Path(tmp) / subdir, staged)
+        staged.rename(target)
+
+
+def vendor_mathjax(dest: Path) -> Path:
+    """es5/tex-chtml-full.js and its woff-v2 fonts, so that pages typeset math with no network."""
+    return vendor_npm(MATHJAX, dest, "mathjax", subdir="package/es5", keep=lambda n: (
+        n == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in n))
+
+
+def vendor_axe(dest: Path = ROOT / ".cache" / "test-vendor") -> Path:
+    """axe-core's axe.min.js, which the browser tests inject into each page (kept out of VENDOR,
+    which the book serves)."""
+    return vendor_npm(AXE, dest, "axe-core", keep=lambda n: n == "package/axe.min.js") / "axe.min.js"
 
 
 def config_inited(app, config):
@@ -76,4 +133,10 @@ def setup(app):
     app.add_js_file(None, body='document.documentElement.dataset.mode = '
                                'localStorage.getItem("mode") || "auto";', priority=1)
     app.add_css_file("lectures.css")
+    app.add_js_file("lectures-a11y.js")  # accessible names of the theme's buttons and toggles
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    for path in sync_install_cells():
+        print(f"{path.relative_to(ROOT)}: install cell rewritten from _config.yml")

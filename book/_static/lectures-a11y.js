@@ -1,0 +1,32 @@
+/* Accessible names of the theme's buttons and the code-cell toggles (WCAG 2.5.3, label in name:
+   a control's name contains the text it shows).
+   - The search field shows "Search Ctrl+K" but is labelled "Search": its name comes from its text.
+   - The icons of the colour-mode button carry titles (Light, Dark, System Settings) that are not
+     in its label, "Color mode". Icons in labelled buttons are decoration: hidden from assistive technology,
+     both as <i> and as the <svg> Font Awesome's script turns them into (it may do so later).
+   - "Show code cell source" toggles are labelled "Toggle hidden content": their name comes
+     from the text they show. */
+(function () {
+  function fix() {
+    document.querySelectorAll("button[aria-label] i, button[aria-label] svg").forEach(function (icon) {
+      if (icon.getAttribute("aria-hidden") === "true") return;
+      icon.removeAttribute("title");
+      icon.removeAttribute("role");
+      icon.removeAttribute("aria-labelledby");
+      icon.querySelectorAll("title").forEach(function (t) { t.remove(); });
+      icon.setAttribute("aria-hidden", "true");
+    });
+    document.querySelectorAll("button.search-button-field[aria-label]").forEach(function (b) {
+      b.removeAttribute("aria-label");
+    });
+    document.querySelectorAll("details > summary[aria-label]").forEach(function (s) {
+      if (s.textContent.trim()) s.removeAttribute("aria-label");
+    });
+  }
+  function start() {
+    fix();
+    new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
