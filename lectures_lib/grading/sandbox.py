@@ -249,17 +249,18 @@ def _read_json(path):
 
 
 def _kill_uid(uid):
-    """SIGKILL every process still running as ``uid`` (forks that escaped the session)."""
-    for _ in range(3):
+    """SIGKILL every live process of ``uid`` (forks that escaped the session), until none is left
+    (a process forking while we scan is caught on a later pass; zombies are not waited for)."""
+    for _ in range(40):
         found = False
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             try:
-                if proc.stat().st_uid == uid:
+                if proc.stat().st_uid == uid and (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
                     os.kill(int(proc.name), signal.SIGKILL)
                     found = True
-            except (OSError, ProcessLookupError):
+            except (OSError, ProcessLookupError, IndexError):
                 pass
         if not found:
             return
