@@ -3,7 +3,8 @@
 #   make test   -> the set-up (scripts/setup: Debian packages; .venv), lint, then pytest over the
 #                  library, the book and the homework. It fails when a system package the tests
 #                  need is missing (they would skip) unless ALLOW_SKIPS=1.
-#   make lock   -> requirements.txt, the lock, from the dependencies declared in pyproject.toml
+#   make lock   -> requirements.txt, the lock, from requirements.in: the dependencies declared in
+#                  pyproject.toml and grader/pyproject.toml
 #                  (pins kept; UPGRADE=1 moves every pin to the newest release that fits)
 # The first run creates .venv from requirements.txt; it is refreshed when
 # requirements.txt or pyproject.toml is newer than .venv/.stamp.  The
@@ -19,16 +20,15 @@ JOBS   ?= 2
 TESTS  ?= tests
 ALLOW_SKIPS ?=
 PIP_TOOLS := pip-tools==7.6.2
-EXTRAS := book grade test bench
 
 .PHONY: venv system test lint lock install-cells book grade clean bench bench-rates bench-encoders bench-throughput bench-book bench-grade
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml $(wildcard lectures_lib/__init__.py)
+$(STAMP): requirements.txt requirements.in pyproject.toml grader/pyproject.toml $(wildcard lectures_lib/__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q -e . --no-deps
+	$(PY) -m pip install -q --no-deps -e . -e ./grader
 	touch $(STAMP)
 
 # Debian packages the tests need (scripts/system-packages), installed when missing and possible;
@@ -49,14 +49,15 @@ test: system venv lint
 	         [ $$rc -ne 0 ] || rc=1; fi; \
 	fi; exit $$rc
 
-# The lock: every package of the extras, pinned, by pip-tools. torch's CPU build resolves as
+# The lock: every package the two projects need (requirements.in), pinned, by pip-tools; the two
+# projects themselves are installed editable by `make venv`. torch's CPU build resolves as
 # 2.13.0+cpu here; its local label is dropped so that the same line also installs from PyPI.
 lock: venv
 	@$(PY) -m piptools --version >/dev/null 2>&1 || $(PY) -m pip install -q $(PIP_TOOLS)
 	CUSTOM_COMPILE_COMMAND="make lock" $(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
-	    $(addprefix --extra ,$(EXTRAS)) $(if $(UPGRADE),--upgrade) $(addprefix --unsafe-package ,lectures-lib setuptools pip) \
-	    -o requirements.txt pyproject.toml
-	sed -i -E 's/^(torch==[^+ ]+)\+cpu$$/\1/' requirements.txt
+	    $(if $(UPGRADE),--upgrade) $(addprefix --unsafe-package ,setuptools pip) -o requirements.txt requirements.in
+	awk '/^-e /{skip=1; next} skip && /^    #/{next} {skip=0; sub(/\+cpu$$/, ""); print}' requirements.txt > requirements.tmp
+	mv requirements.tmp requirements.txt
 
 # The repository's address is written once, in _config.yml; this writes it into every chapter's
 # install cell (the cell Colab runs to install the library).
@@ -73,7 +74,7 @@ book: venv
 
 # Autograde every submission under assignments/submitted/ (see README, "For instructors").
 grade: venv
-	$(VENV)/bin/lectures-lib grade assignments
+	$(VENV)/bin/autograde assignments
 
 # Benchmarks (see bench/): each writes bench/results/<name>.json and <name>.png and prints the
 # ratios it measured; none fails on a timing. `make bench` runs the four one after another (so

@@ -4,9 +4,10 @@ Every run gets a fresh scratch folder holding only its job file and its results,
 /grading, and runs under bubblewrap (``bwrap``) as a throwaway user id, with these limits; each
 line says what it defends against:
 
-- mount namespace, only system folders, Python, the venv and ``lectures_lib`` mounted read-only,
-  with its reference optimizers hidden: no path to the course folder, the source notebooks, the
-  gradebook, other students' work, or an implementation to wrap;
+- mount namespace, only system folders, Python, the venv, ``lectures_lib`` and this package
+  mounted read-only, with the reference code the homework's parts declare (``Part.hide``)
+  hidden, and the assignment's problems (``scenarios.py``) at /problems: no path to the course
+  folder, the source notebooks, the gradebook, other students' work, or an implementation to wrap;
 - network namespace with no interfaces: no network at all;
 - PID namespace, ``--die-with-parent``, a session of its own, and a kill of every process of the
   throwaway uid afterwards: nothing a student starts (forks, daemons) outlives the run;
@@ -33,7 +34,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import importlib.util
+
 import lectures_lib
+
+import autograder
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def available() -> bool:
     return all(shutil.which(t) for t in ("bwrap", "setpriv", "prlimit")) and os.geteuid() == 0
 
 
-def _system_mounts():
+def _system_mounts(hide=()):
     # /tmp first: a tmpfs mounted after the binds would hide a venv or checkout that lives in /tmp
     args = ["--perms", "1777", "--tmpfs", "/tmp"]
     for top in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64"):
@@ -61,26 +66,40 @@ def _system_mounts():
             args += ["--symlink", os.readlink(p), top]
         elif p.exists():
             args += ["--ro-bind", top, top]
-    paths = sorted({sys.base_prefix, sys.prefix, str(Path(lectures_lib.__file__).parent)})
+    paths = sorted({sys.base_prefix, sys.prefix, *(str(Path(m.__file__).parent) for m in (lectures_lib, autograder))})
     parents = sorted({str(a) for p in paths for a in Path(p).parents if str(a) != "/"}, key=len)
     for d in parents:  # bwrap would make them 0700, closed to the throwaway uid
         args += ["--perms", "0755", "--dir", d]
     for path in paths:
         args += ["--ro-bind", path, path]
-    package = Path(lectures_lib.__file__).parent  # the reference optimizers stay out of reach
-    return args + ["--tmpfs", str(package / "optim"), "--ro-bind", "/dev/null", str(package / "examples.py")]
+    return args + [arg for module in hide for arg in _hidden(module)]
 
 
-def command(scratch: Path, uid: int, limits: Limits):
-    """bwrap -> prlimit -> setpriv -> python -m lectures_lib.grading.runner /grading."""
-    return ["bwrap", *_system_mounts(),
+def _hidden(module):
+    """Mount arguments that hide ``module``: an empty folder over a package, /dev/null over a file."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.origin:
+        raise ValueError(f"the module {module!r} to hide in the sandbox cannot be found")
+    if spec.submodule_search_locations:
+        return ["--tmpfs", str(Path(spec.origin).parent)]
+    return ["--ro-bind", "/dev/null", spec.origin]
+
+
+def command(scratch: Path, uid: int, limits: Limits, hide=(), scenarios=None):
+    """bwrap -> prlimit -> setpriv -> python -m autograder.runner /grading."""
+    problems = ["--perms", "0755", "--dir", str(Path(PROBLEMS).parent), "--ro-bind", str(scenarios), PROBLEMS] \
+        if scenarios else []
+    return ["bwrap", *_system_mounts(hide), *problems,
             "--dev", "/dev", "--proc", "/proc", "--bind", str(scratch), "/grading",
             "--chdir", "/grading", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--",
             "prlimit", f"--as={limits.memory_bytes}", f"--nproc={limits.processes}", f"--fsize={limits.file_bytes}",
             f"--nofile={limits.open_files}", f"--cpu={int(limits.notebook_seconds) + 5}", "--core=0", "--",
             "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--no-new-privs", "--",
-            sys.executable, "-I", "-m", "lectures_lib.grading.runner", "/grading"]
+            sys.executable, "-I", "-m", "autograder.runner", "/grading"]
+
+
+PROBLEMS = "/problems/scenarios.py"  # where the assignment's problems are seen inside
 
 
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
@@ -95,7 +114,7 @@ class Session:
 
     MAX_REPLY = 16 << 20  # bytes of one reply line
 
-    def __init__(self, job: dict, uid: int, limits: Limits = Limits()):
+    def __init__(self, job: dict, uid: int, limits: Limits = Limits(), hide=(), scenarios=None):
         self.uid, self.limits, self.cells, self.classes = uid, limits, [], {}
         self.scratch = Path(tempfile.mkdtemp(prefix="lectures-grade-"))
         self.log = self.scratch.with_name(self.scratch.name + "-log")
@@ -105,7 +124,7 @@ class Session:
         os.chown(self.scratch / "job.json", uid, uid)
         env = {**ENV, "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "")}
         with open(self.log / "out", "wb") as out:
-            self.proc = subprocess.Popen(command(self.scratch, uid, limits), stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen(command(self.scratch, uid, limits, hide, scenarios), stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=out, env=env, start_new_session=True)
         self.start, self.buffer, self.used = time.monotonic(), b"", 0.0
         os.set_blocking(self.proc.stdout.fileno(), False)
@@ -152,7 +171,7 @@ class Session:
 
     def call(self, request: dict) -> dict:
         """Send one request of the current part and wait for its reply (``checks.Stopped`` if none comes)."""
-        from .checks import Stopped
+        from .judge import Stopped
 
         if self.proc.poll() is not None:
             raise Stopped(self._why("died"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mlp, objectives, schedules
+from lectures_lib import mlp, objectives, schedules
 
 
 @dataclass

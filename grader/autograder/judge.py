@@ -16,89 +16,49 @@ import functools
 import inspect
 import json
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from . import rules, scenarios
+from lectures_lib.testing import GradingError
+
+from . import parts, rules
 from .collect import Collector
-
-
-class GradingError(Exception):
-    """A check failed; the message says where and why, in plain words."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """One homework part: its reference class, its behaviours and its state, whose keys are the
-    reference state's field names."""
-
-    name: str
-    reference: str  # class name in lectures_lib.optim
-    behaviours: dict  # behaviour -> one-line description
-    state_keys: tuple
-    rules: Callable
-    init_owner: dict  # state key -> the behaviour that owns its initial value
-
-
-def _optim():
-    from .. import optim  # not importable in the sandbox, where the reference is hidden
-
-    return optim
-
-
-PARTS = {
-    "rprop": Part("rprop", "Rprop", rules.RPROP, ("delta", "g_prev", "dw"), rules.rprop,
-                  {"delta": "step", "g_prev": "step", "dw": "step"}),
-    "quickprop": Part("quickprop", "Quickprop", rules.QUICKPROP, ("k", "dw", "g_prev"), rules.quickprop,
-                      {"k": "fallback", "dw": "fallback", "g_prev": "fallback"}),
-    "nesterov": Part("nesterov", "Nesterov", rules.NESTEROV, ("k", "dw"), rules.nesterov,
-                     {"k": "schedule", "dw": "update"}),
-}
-BEHAVIOURS = {p: part.behaviours for p, part in PARTS.items()}
-
-
-def expect(what: str, got, want) -> None:
-    """For visible tests: raise ``GradingError`` saying what was expected unless got == want."""
-    __tracebackhide__ = True  # IPython and pytest show the message, not this frame
-    g, w = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if g.shape != w.shape:
-        raise GradingError(f"{what}: expected shape {w.shape} {rules.fmt(w)}, got shape {g.shape} {rules.fmt(g)}")
-    if not np.all(rules.close(g, w, np.abs(w) + 1e-3)):
-        raise GradingError(f"{what}: expected {rules.fmt(w)}, got {rules.fmt(g)}")
+from .parts import Part
 
 
 def check(part: str, behaviour: str, cls) -> None:
-    """Raise ``GradingError`` unless the student's class earns ``behaviour`` (checked, never wrong)."""
+    """In the instructor's notebook: raise ``GradingError`` unless ``cls`` earns ``behaviour`` of
+    ``part`` (checked at least once, never wrong). The part comes from the ``autograde/`` folder
+    next to the notebook (``parts.find``); grading runs the same judge over the sandbox's channel."""
     __tracebackhide__ = True
-    if part not in PARTS or behaviour not in PARTS[part].behaviours:
-        raise ValueError(f"unknown behaviour {behaviour!r} for {part!r}")
+    material, P = parts.find(part)
+    if behaviour not in P.behaviours:
+        raise ValueError(f"unknown behaviour {behaviour!r} for {part!r} (it has {', '.join(P.behaviours)})")
     try:
         source = inspect.getsource(cls)
     except (OSError, TypeError):
         source = ""
-    if uses_reference(source) or getattr(cls, "__module__", "").startswith("lectures_lib"):
+    if uses_reference(P, source) or getattr(cls, "__module__", "").startswith(P.hide):
         raise GradingError(f"{cls.__name__} uses the course library's implementation; write your own")
-    collector = Collector(cls, getattr(scenarios, part)())
-    count = judge(part, lambda request: json.loads(json.dumps(collector(request))))[behaviour]
+    collector = Collector(cls, material.problems(part))
+    count = judge(material, part, lambda request: json.loads(json.dumps(collector(request))))[behaviour]
     if not count.earned:
-        raise GradingError(message(part, behaviour, count))
+        raise GradingError(message(P, behaviour, count))
 
 
-def message(part: str, behaviour: str, count: rules.Count) -> str:
+def message(P: Part, behaviour: str, count: rules.Count) -> str:
     """Why ``behaviour`` earned nothing, in plain words ('' if it was earned)."""
     if count.earned:
         return ""
     if count.failed:
         return count.first
     return (f"never checked: {count.unchecked or 'its rule never applied to what your step did'} "
-            f"({PARTS[part].behaviours[behaviour]})")
+            f"({P.behaviours[behaviour]})")
 
 
-def uses_reference(source: str) -> bool:
-    """Whether solution code reaches for the course library's optimizers."""
-    return "lectures_lib.optim" in source or "from lectures_lib import optim" in source
+def uses_reference(P: Part, source: str) -> bool:
+    """Whether solution code reaches for the reference code the part hides."""
+    return any(m in source or "from {} import {}".format(*m.rsplit(".", 1)) in source for m in P.hide if "." in m)
 
 
 class Stopped(Exception):
@@ -108,11 +68,11 @@ class Stopped(Exception):
 # --- judge: compare with the reference, outside the student's reach -------------------------
 
 @functools.lru_cache(maxsize=None)
-def trajectories(part: str) -> list:
+def trajectories(material, part: str) -> list:
     """Per scenario: (scenario, reference optimizer, [(w_k, state_k, grad at w_k)] for each step)."""
-    P, out = PARTS[part], []
-    for sc in getattr(scenarios, part)():
-        ref = getattr(_optim(), P.reference)(**sc.kwargs)
+    P, out = material.parts[part], []
+    for sc in material.problems(part):
+        ref = P.reference_class()(**sc.kwargs)
         w, state, steps = np.array(sc.w0, dtype=float), ref.init(sc.w0), []
         with np.errstate(all="ignore"):
             for _ in range(sc.steps):
@@ -122,14 +82,14 @@ def trajectories(part: str) -> list:
     return out
 
 
-def judge(part: str, call) -> dict:
+def judge(material, part: str, call) -> dict:
     """{behaviour: rules.Count} for the student's side ``call(request) -> reply`` (plain data).
     ``call`` may raise ``Stopped``: every behaviour not yet failed then fails with its reason."""
-    P = PARTS[part]
+    P = material.parts[part]
     tally = rules.Tally(tuple(P.behaviours))
     with np.errstate(all="ignore"):
         try:
-            for i, (sc, ref, steps) in enumerate(trajectories(part)):
+            for i, (sc, ref, steps) in enumerate(trajectories(material, part)):
                 tally.name, tally.d = sc.name, sc.w0.size
                 reply = call({"op": "init", "scenario": i})
                 if not isinstance(reply, dict) or "constructor" in reply:

@@ -1,9 +1,9 @@
 """Runs inside the sandbox: a student's cells, then answers to the judge's requests, one at a time.
 
-    python -m lectures_lib.grading.runner DIR
+    python -m autograder.runner DIR
 
-reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "skip": [...],
-"max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
+reads DIR/job.json ({"cells": [{"id", "source"}], "parts": {part: class name}, "problems":
+{part: function of the assignment's scenarios.py}, "skip": [...], "max_output": bytes}), runs each cell in an IPython shell (magics work; no kernel, no network),
 writes DIR/status before every cell (so the grader outside can tell where a run died or hung) and
 DIR/cells.json after every cell. Then it says on stdout which parts have a class
 (``{"classes": {part: ""}}`` or the reason there is none) and answers one JSON line on stdin with
@@ -75,10 +75,11 @@ def main(folder: str) -> None:
 
     mark("start")
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
-    from lectures_lib.grading import collect, scenarios  # no reference optimizer here: not mounted
+    from autograder import collect, parts, sandbox  # no reference optimizer here: not mounted
 
     Collector = collect.Collector  # taken before student code could replace it
-    problems = {part: getattr(scenarios, part)() for part in job["parts"]}  # built before it too
+    problems = {part: parts.problems_from_file(sandbox.PROBLEMS, job["problems"][part])  # built before it too
+                for part in job["parts"]}
 
     from IPython.core.interactiveshell import InteractiveShell
 

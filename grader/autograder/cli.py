@@ -1,0 +1,316 @@
+"""``autograde COURSE_DIR``: grade every submission of an nbgrader course in sandboxes.
+
+For every assignment (or ``--assignment``): generate the student version into ``release/`` when
+it is missing, older than ``source/`` or unknown to the gradebook; grade every submission under
+``submitted/<student>/<assignment>/`` that is new, changed (by content), or not graded in the
+gradebook in use, ``--jobs`` at a time; hand each result to nbgrader's own ``autograde``
+(``nbgrader_plugin``), which writes ``autograded/`` and the gradebook (late time and penalty
+included); render the feedback with nbgrader's ``generate_feedback``; write
+``autograde-report.csv``; print a line per student. A re-run never touches a manual score an
+instructor gave in the formgrader; the feedback then shows it.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from . import nbgrader_plugin, parts, pipeline, sandbox, uids
+from .spec import Spec, SpecError
+
+REPORT = "autograde-report.csv"
+RECORDS = "autograde-records"  # <course>/autograde-records/<assignment>/<student>.json: what was graded, where
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="autograde", description=__doc__.splitlines()[0])
+    parser.add_argument("course_dir", type=Path)
+    parser.add_argument("--assignment", help="grade only this assignment (default: all in source/)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
+    parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (a notebook: 5x, at least 300)")
+    parser.add_argument("--db-url", help="gradebook (an SQLAlchemy URL: sqlite:///..., postgresql+psycopg://...; "
+                                         "default: gradebook.db in the course directory)")
+    args = parser.parse_args(argv)
+    try:
+        grader = Grader(args.course_dir, args.jobs, args.timeout, args.db_url)
+        return grader.run(args.assignment)
+    except (ValueError, SpecError) as exc:
+        print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2
+
+
+class Grader:
+    def __init__(self, course_dir: Path, jobs: int, timeout: int, db_url: str | None):
+        self.course = Path(course_dir).resolve()
+        if not (self.course / "nbgrader_config.py").exists() or not (self.course / "source").is_dir():
+            raise ValueError(f"{course_dir} is not an nbgrader course directory (needs nbgrader_config.py and source/)")
+        if jobs < 1 or timeout < 1:
+            raise ValueError(f"--jobs and --timeout must be >= 1, got {jobs} and {timeout}")
+        if not sandbox.available():
+            raise ValueError("grading needs bubblewrap, setpriv and prlimit, run as root "
+                             "(Debian: apt-get install bubblewrap util-linux)")
+        self.jobs, self.timeout = jobs, timeout
+        self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
+        self.db_url = db_url or f"sqlite:///{self.course / 'gradebook.db'}"
+        self.api = _api(self.course, self.db_url, timeout)
+
+    def run(self, only=None) -> int:
+        assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
+        if only and not (self.course / "source" / only).is_dir():
+            raise ValueError(f"no assignment {only!r} in {self.course / 'source'}")
+        rows, failed = [], 0
+        for assignment in assignments:
+            specs = [Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
+            material = parts.load(self.course / "source" / assignment)
+            _check_parts(assignment, specs, material)
+            self.release(assignment)
+            students = sorted(p.parent.name for p in (self.course / "submitted").glob(f"*/{assignment}") if p.is_dir())
+            todo = [s for s in students if self.changed(s, assignment)]
+            print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade with {self.jobs} job(s)", flush=True)
+            statuses = self.grade_all(assignment, specs, material, todo)
+            failed += sum(s.startswith("failed") for s in statuses.values())
+            self.feedback(assignment, students, graded=statuses)
+            rows += [self.summary(student, assignment) for student in students]
+        self.write_report(rows)
+        for row in rows:
+            print(f"{row['student']:<20} {row['assignment']:<12} {row['score']:>6}/{row['max_score']:<6} "
+                  + "  ".join(f"{k} {v}" for k, v in row.items() if k.startswith("part ")) + f"  {row['status']}")
+        print(f"report: {self.course / REPORT}\nfeedback: {self.course / 'feedback'}/<student>/<assignment>/")
+        if failed:
+            print(f"{failed} submission(s) could not be graded: see the status column")
+        return 0
+
+    def release(self, assignment):
+        """nbgrader generate_assignment, when release/ is stale or the gradebook lacks the assignment."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        source, release = self.course / "source" / assignment, self.course / "release" / assignment
+        newest = max((p.stat().st_mtime for p in source.rglob("*") if p.is_file()), default=0)
+        built = min((p.stat().st_mtime for p in release.rglob("*.ipynb")), default=0) if release.exists() else 0
+        with Gradebook(self.db_url) as gb:
+            try:
+                known = bool(gb.find_assignment(assignment).notebooks)
+            except MissingEntry:
+                known = False
+        if built < newest or not known:
+            done = self.api.generate_assignment(assignment, force=True, create=True)
+            if not done["success"]:
+                raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{done.get('error', '')[-3000:]}")
+            print(f"{assignment}: student version written to {release}")
+
+    def record(self, student, assignment) -> Path:
+        return self.course / RECORDS / assignment / f"{student}.json"
+
+    def changed(self, student, assignment):
+        """Whether the submission must be graded: its content differs from what was graded, the
+        record is unreadable, or the gradebook in use has no autograded score for it."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        record = _read_record(self.record(student, assignment))
+        if not record or record.get("hash") != content_hash(self.course / "submitted" / student / assignment) \
+                or record.get("db_url") != _redacted(self.db_url):
+            return True
+        with Gradebook(self.db_url) as gb:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                return True
+            return any(g.auto_score is None for nb in sub.notebooks for g in nb.grades)
+
+    def grade_all(self, assignment, specs, material, students):
+        """Sandboxes in parallel worker processes; this process alone runs nbgrader and writes the gradebook."""
+        folder, start, statuses = self.course / "submitted", time.monotonic(), {}
+        with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_grade_one, specs, material.folder.parent if material else None, s,
+                                   folder / s / assignment, self.limits): s for s in students}
+            for done, future in enumerate(as_completed(futures), 1):
+                student = futures[future]
+                try:
+                    results = future.result()
+                except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
+                    results = [pipeline.Result(student, spec.notebook, failed=f"internal grading error: "
+                                               f"{type(exc).__name__}: {exc}") for spec in specs]
+                statuses[student] = self.save(assignment, student, results)
+                self.progress(done, len(students), start, student, statuses[student])
+        return statuses
+
+    def save(self, assignment, student, results):
+        """nbgrader's autograde with the results; the record; returns the student's status line."""
+        for result in results:
+            nbgrader_plugin.PRECOMPUTED[(student, assignment, Path(result.notebook).stem)] = result
+        done = self.api.autograde(assignment, student, force=True, create=True)
+        for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
+            nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
+        self.zero_missing(assignment, student, [r for r in results if r.failed])
+        failed = [r.failed for r in results if r.failed]
+        if not done["success"]:
+            failed.append("nbgrader autograde failed: " + (done.get("error") or done.get("log") or "")[-500:].strip())
+        notes = [n for r in results for n in r.notes]
+        status = f"failed: {failed[0]}" if failed else ("graded; " + "; ".join(notes) if notes else "graded")
+        record = self.record(student, assignment)
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({
+            "hash": content_hash(self.course / "submitted" / student / assignment), "db_url": _redacted(self.db_url),
+            "status": status, "results": [vars(r) for r in results]}))
+        return status
+
+    def zero_missing(self, assignment, student, results):
+        """0 points for the grades of notebooks that could not be graded and that nbgrader left
+        without a score (it zeroes a missing notebook only when another one was submitted)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gb:
+            for result in results:
+                try:
+                    grades = gb.find_submission_notebook(Path(result.notebook).stem, assignment, student).grades
+                except MissingEntry:
+                    continue
+                for grade in grades:
+                    if grade.auto_score is None:
+                        grade.auto_score, grade.needs_manual_grade = 0.0, False
+            gb.db.commit()
+
+    def feedback(self, assignment, students, graded):
+        """nbgrader generate_feedback for the students graded now and those with a manual score."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(self.db_url) as gb:
+            manual = set()
+            for student in students:
+                try:
+                    sub = gb.find_submission(assignment, student)
+                except MissingEntry:
+                    continue
+                if any(g.manual_score is not None for nb in sub.notebooks for g in nb.grades):
+                    manual.add(student)
+        for student in sorted(set(graded) | manual):
+            if any((self.course / "autograded" / student / assignment).glob("*.ipynb")):
+                done = self.api.generate_feedback(assignment, student, force=True)
+                if not done["success"]:
+                    print(f"{student}: nbgrader generate_feedback failed: {done.get('error', '')[-300:]}")
+
+    @staticmethod
+    def progress(done, total, start, student, status):
+        elapsed = time.monotonic() - start
+        eta = elapsed / done * (total - done)
+        bar = "#" * int(30 * done / total)
+        line = f"[{bar:<30}] {done}/{total}  {elapsed:.0f} s, about {eta:.0f} s left  {student}: {status[:60]}"
+        print("\r" + line if sys.stdout.isatty() else line, end="" if sys.stdout.isatty() and done < total else "\n",
+              flush=True)
+
+    def summary(self, student, assignment):
+        """A report row from the gradebook (manual scores and late penalties included)."""
+        from nbgrader.api import Gradebook, MissingEntry
+
+        row = {"student": student, "assignment": assignment, "score": "", "max_score": "", "seconds_late": ""}
+        record = _read_record(self.record(student, assignment))
+        row["status"] = record.get("status", "not graded") if record else "not graded"
+        with Gradebook(self.db_url) as gb:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                return row
+            row["score"] = "FAILED" if row["status"].startswith("failed") else f"{sub.score:g}"
+            row["max_score"], row["seconds_late"] = f"{sub.max_score:g}", f"{sub.total_seconds_late:g}"
+            scores = {}
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    part = grade.name.split("_")[0]
+                    got, out_of = scores.get(part, (0.0, 0.0))
+                    scores[part] = (got + (grade.score or 0.0), out_of + grade.max_score)
+            row.update({f"part {p}": f"{g:g}/{m:g}" for p, (g, m) in sorted(scores.items())})
+        feedback = sorted((self.course / "feedback" / student / assignment).glob("*.html"))
+        row["feedback"] = str(feedback[0]) if feedback else ""
+        return row
+
+    def write_report(self, rows):
+        fields = ["student", "assignment", "score", "max_score", "seconds_late"]
+        fields += sorted({k for r in rows for k in r if k.startswith("part ")}) + ["status", "feedback"]
+        with open(self.course / REPORT, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def _api(course: Path, db_url: str, timeout: int):
+    """nbgrader's API on the course's own configuration, set to grade in the sandbox."""
+    import nbgrader.api
+    from nbgrader.apps import NbGraderAPI
+
+    # nbgrader runs `alembic heads` (from PATH) each time a gradebook is opened: from this
+    # environment, and once per run (the schema's head does not change while we run).
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(nbgrader.api.get_alembic_version)
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = db_url
+    config.ExecutePreprocessor.timeout = timeout
+    nbgrader_plugin.configure(config)
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
+def _check_parts(assignment, specs, material):
+    """Every check of every grade cell names a part and behaviour the assignment declares."""
+    for spec in specs:
+        for g in spec.grades.values():
+            for part, behaviour, _ in g.checks:
+                if material is None:
+                    raise SpecError(f"{assignment}/{spec.notebook}: grade cell {g.grade_id!r} checks {part!r}, but "
+                                    f"source/{assignment}/{parts.FOLDER}/ does not exist")
+                if part not in material.parts or behaviour not in material.parts[part].behaviours:
+                    raise SpecError(f"{assignment}/{spec.notebook}: grade cell {g.grade_id!r} checks {part}/{behaviour}, "
+                                    f"which source/{assignment}/{parts.FOLDER}/ does not declare")
+
+
+def content_hash(folder: Path) -> str:
+    """SHA-256 of every submitted file's path and bytes: what was graded, whatever the timestamps say."""
+    h = hashlib.sha256()
+    for p in sorted(q for q in folder.rglob("*") if q.is_file() and ".ipynb_checkpoints" not in q.parts):
+        h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _read_record(path):
+    try:
+        record = json.loads(path.read_text())
+        return record if isinstance(record, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _redacted(url):
+    """The gradebook's URL without its password (it is written into the record)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _grade_one(specs, assignment_dir, student, folder, limits):
+    material = parts.load(assignment_dir) if assignment_dir else None
+    results = []
+    for spec in specs:
+        path = folder / spec.notebook
+        if not path.exists():
+            others = sorted(p.name for p in folder.glob("*.ipynb"))
+            has = f"; the folder has {', '.join(others)}" if others else "; the folder has no notebook"
+            results.append(pipeline.Result(student, spec.notebook, scores={g: 0.0 for g in spec.grades},
+                                           failed=f"{spec.notebook} not found{has}"))
+            continue
+        results.append(pipeline.grade(spec, material, student, path, uids.worker_uid(), limits))
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
