@@ -3,14 +3,19 @@ exercised and held every time; placeholders earn nothing; combined mistakes each
 behaviours; ports of public implementations are named; unusual correct styles earn everything;
 every rule is exercised often enough to mean something."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from homework.submissions import ALL, CASES
 from homework.variants import CORRECT, WRONG
-from lectures_lib.grading import checks, rules, scenarios
-from lectures_lib.grading.collect import Collector
+from autograder import check, judge, parts, rules
+from autograder.collect import Collector
+from lectures_lib.testing import GradingError, expect
+
+ASSIGNMENT = Path(__file__).resolve().parents[1] / "assignments" / "source" / "optimizers"
+MATERIAL = parts.load(ASSIGNMENT)
 
 CLASS = {"rprop": "Rprop", "quickprop": "Quickprop", "nesterov": "Nesterov"}
 
@@ -22,8 +27,8 @@ def load(part, source):
 
 
 def counts(part, cls):
-    collector = Collector(cls, getattr(scenarios, part)())
-    return checks.judge(part, lambda request: json.loads(json.dumps(collector(request))))
+    collector = Collector(cls, MATERIAL.problems(part))
+    return judge.judge(MATERIAL, part, lambda request: json.loads(json.dumps(collector(request))))
 
 
 def lost(part, source):
@@ -63,7 +68,7 @@ def test_each_submission_loses_exactly_its_behaviours_and_is_told_why(name):
     result = counts(part, load(part, source))
     assert {b for b, c in result.items() if not c.earned} == behaviours
     if phrase:
-        messages = " ".join(checks.message(part, b, result[b]) for b in behaviours)
+        messages = " ".join(judge.message(MATERIAL.parts[part], b, result[b]) for b in behaviours)
         assert phrase in messages, messages
 
 
@@ -75,7 +80,7 @@ def test_a_step_that_does_nothing_is_never_checked_not_passed(part):
     if part == "nesterov":  # the gradient is at the right place, but nothing was done with it
         c = result["look_ahead"]
         assert c.failed == 0 and c.checked == 0
-        assert checks.message(part, "look_ahead", c).startswith("never checked: your step never changed W or ΔW")
+        assert judge.message(MATERIAL.parts[part], "look_ahead", c).startswith("never checked: your step never changed W or ΔW")
 
 
 def test_messages_state_the_rule_that_applied_in_its_own_numbers():
@@ -116,42 +121,45 @@ def test_a_stub_fails_everything():
     assert all("NotImplementedError: write this part" in c.first for c in result.values())
 
 
-def test_wrapping_the_reference_is_refused():
+def test_wrapping_the_reference_is_refused(monkeypatch):
+    monkeypatch.chdir(ASSIGNMENT)  # check() finds the part next to the notebook
     class Nesterov:
         def __init__(self, lr, beta=0.9):
             from lectures_lib.optim import Nesterov as Ref
             self.ref = Ref(lr, beta)
 
-    with pytest.raises(checks.GradingError, match="course library"):
-        checks.check("nesterov", "update", Nesterov)
+    with pytest.raises(GradingError, match="course library"):
+        check("nesterov", "update", Nesterov)
 
 
-def test_check_raises_with_the_message_for_each_lost_behaviour():
+def test_check_raises_with_the_message_for_each_lost_behaviour(monkeypatch):
+    monkeypatch.chdir(ASSIGNMENT)  # check() finds the part next to the notebook
     part, source, behaviours = WRONG["rprop_swapped_etas"]
     cls = load(part, source)
-    with pytest.raises(checks.GradingError, match="kept its sign"):
-        checks.check(part, "growth", cls)
-    checks.check(part, "backtracking", cls)  # earned: no exception
+    with pytest.raises(GradingError, match="kept its sign"):
+        check(part, "growth", cls)
+    check(part, "backtracking", cls)  # earned: no exception
 
 
 def test_redefining_numpy_after_import_does_not_change_a_result(monkeypatch):
+    monkeypatch.chdir(ASSIGNMENT)  # check() finds the part next to the notebook
     part, source, _ = WRONG["nesterov_lr_twice"]
     cls = load(part, source)
     monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
     monkeypatch.setattr(np, "isclose", lambda *a, **k: True)
-    with pytest.raises(checks.GradingError):
-        checks.check("nesterov", "returns_w", cls)
+    with pytest.raises(GradingError):
+        check("nesterov", "returns_w", cls)
 
 
 def test_visible_test_messages_show_both_shapes_when_they_differ():
-    with pytest.raises(checks.GradingError, match=r"expected shape \(1,\) \[1.5\], got shape \(\) 1.5"):
-        checks.expect("w", 1.5, [1.5])
-    with pytest.raises(checks.GradingError, match=r"expected \[1.5\], got \[1.6\]"):
-        checks.expect("w", [1.6], [1.5])
-    checks.expect("w", [1.5], [1.5])
+    with pytest.raises(GradingError, match=r"expected shape \(1,\) \[1.5\], got shape \(\) 1.5"):
+        expect("w", 1.5, [1.5])
+    with pytest.raises(GradingError, match=r"expected \[1.5\], got \[1.6\]"):
+        expect("w", [1.6], [1.5])
+    expect("w", [1.5], [1.5])
 
 
 def test_mangled_replies_are_a_reason_not_a_crash():
     junk = iter([5, {"state": "x"}, {"w": [[1, 2]], "state": {}}, {"raised": 7}, None, {"w": "abc"}] * 10000)
-    result = checks.judge("rprop", lambda request: next(junk))
+    result = judge.judge(MATERIAL, "rprop", lambda request: next(junk))
     assert not any(c.earned for c in result.values()) and all(c.first for c in result.values())

@@ -1,10 +1,11 @@
-"""The full nbgrader round trip through `lectures-lib grade`: the reference solution scores full
+"""The full nbgrader round trip through `autograde`: the reference solution scores full
 marks, the untouched release zero, each plausible wrong solution, placeholder, combination of
 mistakes, port and unusual correct style gets exactly the points of the behaviours it earns and
 its feedback names what was lost; a submission that searches the sandbox for answers scores no
 more than the blank release; re-running keeps manual adjustments."""
 import csv
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from homework.variants import CORRECT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
-CLI = Path(sys.executable).parent / "lectures-lib"
+CLI = Path(sys.executable).parent / "autograde"
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 
 
@@ -40,9 +41,9 @@ def submission(release, sources):
 
 
 def grade(course, *extra):
-    run = subprocess.run([str(CLI), "grade", str(course), "--jobs", "2", *extra], capture_output=True, text=True)
+    run = subprocess.run([str(CLI), str(course), "--jobs", "2", *extra], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
-    with open(course / "grades.csv") as f:
+    with open(course / "autograde-report.csv") as f:
         return {row["student"]: row for row in csv.DictReader(f)}, run.stdout
 
 
@@ -71,8 +72,10 @@ def course(tmp_path_factory):
 
 def test_the_release_has_no_solutions_and_no_hidden_tests(course):
     text = (course[0] / "release" / "optimizers" / "optimizers.ipynb").read_text()
-    for secret in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "checks.check(", "np.where(flipped"]:
+    for secret in ["BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "check(", "np.where(flipped"]:
         assert secret not in text
+    released = {p.relative_to(course[0] / "release").as_posix() for p in (course[0] / "release").rglob("*")}
+    assert released == {"optimizers", "optimizers/optimizers.ipynb"}  # no hidden material (autograde/)
     assert 'raise NotImplementedError(\\"write this part\\")' in text
 
 
@@ -81,11 +84,13 @@ def test_reference_scores_full_marks_and_release_scores_zero(course):
     total = sum(points().values())
     assert rows["reference"]["score"] == f"{total:g}" == rows["reference"]["max_score"]
     assert rows["untouched"]["score"] == "0"
-    assert "grades.csv" in out and "feedback" in out
+    assert "autograde-report.csv" in out and "feedback" in out
 
 
 def feedback_text(row):
-    return html.unescape(re.sub(r"<[^>]+>", " ", Path(row["feedback"]).read_text()))
+    """The feedback page nbgrader rendered, as text."""
+    page = re.sub(r"<(style|script).*?</\1>", " ", Path(row["feedback"]).read_text(), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
 
 
 @pytest.mark.parametrize("name", sorted(WRONG) + sorted(CASES))
@@ -97,9 +102,10 @@ def test_each_submission_earns_exactly_its_points_and_is_told_why(course, name):
     assert float(rows[name]["score"]) == expected, f"{name}: {rows[name]}"
     feedback = feedback_text(rows[name])
     for behaviour in lost:  # the failing test is named, with where and why, or why it was never checked
-        assert re.search(rf"{part}_{behaviour}\s.*?0 / \d+\s+checked \d+ times?\s+✘ (On the problem .*step \d+|never checked)",
-                         feedback), feedback[:3000]
-    assert feedback.count("✘") == len(lost) and feedback.count("✔") == len(pts) - len(lost)
+        assert re.search(rf"Grade cell: {part}_{behaviour} Score: 0\.0 / \d+.*?GradingError: "
+                         rf"(On the problem .*?step \d+|never checked).*?\(checked \d+ times?\)", feedback), feedback[:3000]
+    assert len(re.findall(r"Grade cell: \w+ Score: 0\.0 /", feedback)) == len(lost)
+    assert feedback.count("✔") == len(pts) - len(lost)
 
 
 @pytest.mark.parametrize("student", ["all_returns_inputs", "all_gradient_then_inputs", "searches_for_answers"])
@@ -110,9 +116,9 @@ def test_placeholders_and_answer_searches_score_no_more_than_the_blank_release(c
 
 def test_a_placeholders_feedback_says_what_could_not_be_checked_and_why(course):
     feedback = feedback_text(course[1]["all_gradient_then_inputs"])
-    assert re.search(r"Score:\s+0 / 32", feedback) and "✔" not in feedback
-    assert re.search(r"nesterov_look_ahead\s.*?checked 0 times\s+✘ never checked: your step never changed W or ΔW",
-                     feedback), feedback
+    assert re.search(r"Score: 0\.0 / 32\.0", feedback) and "✔" not in feedback
+    assert re.search(r"Grade cell: nesterov_look_ahead Score: 0\.0 / 4\.0.*?GradingError: never checked: your step "
+                     r"never changed W or ΔW.*?\(checked 0 times\)", feedback), feedback
 
 
 def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(course):
@@ -124,17 +130,23 @@ def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(co
         g = gb.find_grade("rprop_backtracking", "optimizers", "optimizers", "rprop_no_backtracking")
         g.manual_score = 3.0  # an instructor's partial credit
         gb.db.commit()
+    sub = course_dir / "submitted" / "rprop_no_backtracking" / "optimizers" / "optimizers.ipynb"
+    sub.touch()  # a new time, the same content: nothing to grade
     rows, out = grade(course_dir)
     assert "0 to grade" in out
-    assert float(rows["rprop_no_backtracking"]["score"]) == sum(points().values()) - 4 + 3
-    # a resubmission is graded again, the adjustment stays
-    sub = course_dir / "submitted" / "rprop_no_backtracking" / "optimizers" / "optimizers.ipynb"
-    sub.touch()
+    full = sum(points().values())
+    assert float(rows["rprop_no_backtracking"]["score"]) == full - 4 + 3
+    assert re.search(r"Grade cell: rprop_backtracking Score: 3\.0 / 4\.0", feedback_text(rows["rprop_no_backtracking"]))
+    # a resubmission whose file carries an older time is graded again; the adjustment stays
+    nb = nbformat.read(sub, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("resubmitted"))
+    nbformat.write(nb, sub)
+    os.utime(sub, (0, 0))
     rows, out = grade(course_dir, "--assignment", "optimizers")
     assert "1 to grade" in out
-    assert float(rows["rprop_no_backtracking"]["score"]) == sum(points().values()) - 4 + 3
+    assert float(rows["rprop_no_backtracking"]["score"]) == full - 4 + 3
 
 
 def test_bad_course_dir_is_a_clear_error(tmp_path):
-    run = subprocess.run([str(CLI), "grade", str(tmp_path)], capture_output=True, text=True)
+    run = subprocess.run([str(CLI), str(tmp_path)], capture_output=True, text=True)
     assert run.returncode == 2 and "is not an nbgrader course directory" in run.stderr

@@ -82,20 +82,23 @@ def test_readme_opens_with_make_book_and_make_test():
     assert "make book" in commands and "make test" in commands
 
 
-def _pyproject():
+def _pyproject(path="pyproject.toml"):
     import tomllib
 
-    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf8"))
+    return tomllib.loads((ROOT / path).read_text(encoding="utf8"))
 
 
 def _declared():
-    """Every requirement declared in pyproject.toml, the project's own extras left out."""
+    """Every requirement declared in pyproject.toml and grader/pyproject.toml, the two projects left out."""
     from packaging.requirements import Requirement
 
-    project = _pyproject()["project"]
-    reqs = [Requirement(r) for r in project["dependencies"]]
-    reqs += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
-    return [r for r in reqs if r.name != project["name"]]
+    reqs, names = [], set()
+    for path in ("pyproject.toml", "grader/pyproject.toml"):
+        project = _pyproject(path)["project"]
+        names.add(project["name"])
+        reqs += [Requirement(r) for r in project["dependencies"]]
+        reqs += [Requirement(r) for extra in project.get("optional-dependencies", {}).values() for r in extra]
+    return [r for r in reqs if r.name not in names]
 
 
 def _canonical(name):
@@ -105,7 +108,7 @@ def _canonical(name):
 def test_the_lock_pins_every_declared_dependency_at_a_version_it_allows():
     pins = {_canonical(PIN.match(ln).group(1)): PIN.match(ln).group(2) for ln in _requirements()}
     declared = _declared()
-    assert {"numpy", "jupyter-book", "nbgrader", "pytest", "torch", "ruff"} <= {_canonical(r.name) for r in declared}
+    assert {"numpy", "jupyter-book", "nbgrader", "psycopg", "pytest", "torch", "ruff"} <= {_canonical(r.name) for r in declared}
     for req in declared:
         assert _canonical(req.name) in pins, f"{req.name} is declared in pyproject.toml but not in the lock: run `make lock`"
         assert req.specifier.contains(pins[_canonical(req.name)], prereleases=True), \

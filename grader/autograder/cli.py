@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import functools
 import hashlib
 import json
@@ -150,6 +151,7 @@ class Grader:
         for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
             nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
         self.zero_missing(assignment, student, [r for r in results if r.failed])
+        self.stamp(assignment, student)
         failed = [r.failed for r in results if r.failed]
         if not done["success"]:
             failed.append("nbgrader autograde failed: " + (done.get("error") or done.get("log") or "")[-500:].strip())
@@ -161,6 +163,16 @@ class Grader:
             "hash": content_hash(self.course / "submitted" / student / assignment), "db_url": _redacted(self.db_url),
             "status": status, "results": [vars(r) for r in results]}))
         return status
+
+    def stamp(self, assignment, student):
+        """A submission copied in by hand has no timestamp.txt (``nbgrader collect`` writes one);
+        nbgrader's release_feedback needs it: the newest submitted file's time stands in."""
+        autograded = self.course / "autograded" / student / assignment
+        submitted = self.course / "submitted" / student / assignment
+        if autograded.is_dir() and not (autograded / "timestamp.txt").exists():
+            newest = max((p.stat().st_mtime for p in submitted.rglob("*") if p.is_file()), default=time.time())
+            when = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
+            (autograded / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
 
     def zero_missing(self, assignment, student, results):
         """0 points for the grades of notebooks that could not be graded and that nbgrader left
@@ -210,7 +222,8 @@ class Grader:
         """A report row from the gradebook (manual scores and late penalties included)."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        row = {"student": student, "assignment": assignment, "score": "", "max_score": "", "seconds_late": ""}
+        row = {"student": student, "assignment": assignment, "score": "", "max_score": "", "seconds_late": "",
+               "late_penalty": ""}
         record = _read_record(self.record(student, assignment))
         row["status"] = record.get("status", "not graded") if record else "not graded"
         with Gradebook(self.db_url) as gb:
@@ -220,6 +233,7 @@ class Grader:
                 return row
             row["score"] = "FAILED" if row["status"].startswith("failed") else f"{sub.score:g}"
             row["max_score"], row["seconds_late"] = f"{sub.max_score:g}", f"{sub.total_seconds_late:g}"
+            row["late_penalty"] = f"{sub.late_submission_penalty or 0:g}"
             scores = {}
             for nb in sub.notebooks:
                 for grade in nb.grades:
@@ -232,7 +246,7 @@ class Grader:
         return row
 
     def write_report(self, rows):
-        fields = ["student", "assignment", "score", "max_score", "seconds_late"]
+        fields = ["student", "assignment", "score", "max_score", "seconds_late", "late_penalty"]
         fields += sorted({k for r in rows for k in r if k.startswith("part ")}) + ["status", "feedback"]
         with open(self.course / REPORT, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=fields, restval="")

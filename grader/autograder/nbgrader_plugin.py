@@ -93,8 +93,8 @@ def _verdict(grade, material, result):
     why = result.failed and f"not graded: {result.failed}" or result.messages.get(grade.grade_id, "")
     n = result.checked.get(grade.grade_id, 0)
     if why:
-        return [nbformat.v4.new_output("error", ename="GradingError", evalue=why,
-                                       traceback=[f"GradingError: {why}"])]
+        return [nbformat.v4.new_output("error", ename="GradingError", evalue=why, traceback=[
+            f"GradingError: {why}", f"(checked {n} time{'s' if n != 1 else ''})"])]
     if grade.plain:
         return _outputs(result.outputs.get(grade.grade_id))
     lines = [f"✔ {material.parts[p].behaviours[b]}" for p, b, _ in grade.checks]
