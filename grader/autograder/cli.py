@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -74,12 +73,12 @@ class Grader:
             _check_parts(assignment, specs, material)
             self.release(assignment)
             students = sorted(p.parent.name for p in (self.course / "submitted").glob(f"*/{assignment}") if p.is_dir())
-            todo = [s for s in students if self.changed(s, assignment)]
+            todo = self.to_grade(assignment, students)
             print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade with {self.jobs} job(s)", flush=True)
             statuses = self.grade_all(assignment, specs, material, todo)
             failed += sum(s.startswith("failed") for s in statuses.values())
             self.feedback(assignment, students, graded=statuses)
-            rows += [self.summary(student, assignment) for student in students]
+            rows += self.summary(assignment, students)
         self.write_report(rows)
         for row in rows:
             print(f"{row['student']:<20} {row['assignment']:<12} {row['score']:>6}/{row['max_score']:<6} "
@@ -110,21 +109,27 @@ class Grader:
     def record(self, student, assignment) -> Path:
         return self.course / RECORDS / assignment / f"{student}.json"
 
-    def changed(self, student, assignment):
-        """Whether the submission must be graded: its content differs from what was graded, the
-        record is unreadable, or the gradebook in use has no autograded score for it."""
+    def to_grade(self, assignment, students):
+        """The submissions to grade: content different from what was graded (or no readable
+        record of it), or no autograded score in the gradebook in use."""
         from nbgrader.api import Gradebook, MissingEntry
 
-        record = _read_record(self.record(student, assignment))
-        if not record or record.get("hash") != content_hash(self.course / "submitted" / student / assignment) \
-                or record.get("db_url") != _redacted(self.db_url):
-            return True
+        todo = []
         with Gradebook(self.db_url) as gb:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:
-                return True
-            return any(g.auto_score is None for nb in sub.notebooks for g in nb.grades)
+            for student in students:
+                record = _read_record(self.record(student, assignment))
+                if not record or record.get("hash") != content_hash(self.course / "submitted" / student / assignment) \
+                        or record.get("db_url") != _redacted(self.db_url):
+                    todo.append(student)
+                    continue
+                try:
+                    sub = gb.find_submission(assignment, student)
+                except MissingEntry:
+                    todo.append(student)
+                    continue
+                if any(g.auto_score is None for nb in sub.notebooks for g in nb.grades):
+                    todo.append(student)
+        return todo
 
     def grade_all(self, assignment, specs, material, students):
         """Sandboxes in parallel worker processes; this process alone runs nbgrader and writes the gradebook."""
@@ -154,7 +159,7 @@ class Grader:
         self.stamp(assignment, student)
         failed = [r.failed for r in results if r.failed]
         if not done["success"]:
-            failed.append("nbgrader autograde failed: " + (done.get("error") or done.get("log") or "")[-500:].strip())
+            failed.append("nbgrader autograde failed: " + _last_error(done.get("error") or done.get("log") or ""))
         notes = [n for r in results for n in r.notes]
         status = f"failed: {failed[0]}" if failed else ("graded; " + "; ".join(notes) if notes else "graded")
         record = self.record(student, assignment)
@@ -203,11 +208,17 @@ class Grader:
                     continue
                 if any(g.manual_score is not None for nb in sub.notebooks for g in nb.grades):
                     manual.add(student)
-        for student in sorted(set(graded) | manual):
-            if any((self.course / "autograded" / student / assignment).glob("*.ipynb")):
-                done = self.api.generate_feedback(assignment, student, force=True)
-                if not done["success"]:
-                    print(f"{student}: nbgrader generate_feedback failed: {done.get('error', '')[-300:]}")
+        need = {s for s in set(graded) | manual if any((self.course / "autograded" / s / assignment).glob("*.ipynb"))}
+        if not need:
+            return
+        # one converter for all of them (its templates load once): every student but the others
+        self.api.coursedir.student_id_exclude = ",".join(s for s in students if s not in need)
+        try:
+            done = self.api.generate_feedback(assignment, force=True)
+        finally:
+            self.api.coursedir.student_id_exclude = ""
+        if not done["success"]:
+            print(f"{assignment}: nbgrader generate_feedback failed: {(done.get('error') or done.get('log', ''))[-500:]}")
 
     @staticmethod
     def progress(done, total, start, student, status):
@@ -218,29 +229,34 @@ class Grader:
         print("\r" + line if sys.stdout.isatty() else line, end="" if sys.stdout.isatty() and done < total else "\n",
               flush=True)
 
-    def summary(self, student, assignment):
-        """A report row from the gradebook (manual scores and late penalties included)."""
-        from nbgrader.api import Gradebook, MissingEntry
+    def summary(self, assignment, students):
+        """Report rows from the gradebook (manual scores and late penalties included)."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gb:
+            return [self._row(gb, student, assignment) for student in students]
+
+    def _row(self, gb, student, assignment):
+        from nbgrader.api import MissingEntry
 
         row = {"student": student, "assignment": assignment, "score": "", "max_score": "", "seconds_late": "",
                "late_penalty": ""}
         record = _read_record(self.record(student, assignment))
         row["status"] = record.get("status", "not graded") if record else "not graded"
-        with Gradebook(self.db_url) as gb:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:
-                return row
-            row["score"] = "FAILED" if row["status"].startswith("failed") else f"{sub.score:g}"
-            row["max_score"], row["seconds_late"] = f"{sub.max_score:g}", f"{sub.total_seconds_late:g}"
-            row["late_penalty"] = f"{sub.late_submission_penalty or 0:g}"
-            scores = {}
-            for nb in sub.notebooks:
-                for grade in nb.grades:
-                    part = grade.name.split("_")[0]
-                    got, out_of = scores.get(part, (0.0, 0.0))
-                    scores[part] = (got + (grade.score or 0.0), out_of + grade.max_score)
-            row.update({f"part {p}": f"{g:g}/{m:g}" for p, (g, m) in sorted(scores.items())})
+        try:
+            sub = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return row
+        row["score"] = "FAILED" if row["status"].startswith("failed") else f"{sub.score:g}"
+        row["max_score"], row["seconds_late"] = f"{sub.max_score:g}", f"{sub.total_seconds_late:g}"
+        row["late_penalty"] = f"{sub.late_submission_penalty or 0:g}"
+        scores = {}
+        for nb in sub.notebooks:
+            for grade in nb.grades:
+                part = grade.name.split("_")[0]
+                got, out_of = scores.get(part, (0.0, 0.0))
+                scores[part] = (got + (grade.score or 0.0), out_of + grade.max_score)
+        row.update({f"part {p}": f"{g:g}/{m:g}" for p, (g, m) in sorted(scores.items())})
         feedback = sorted((self.course / "feedback" / student / assignment).glob("*.html"))
         row["feedback"] = str(feedback[0]) if feedback else ""
         return row
@@ -256,14 +272,10 @@ class Grader:
 
 def _api(course: Path, db_url: str, timeout: int):
     """nbgrader's API on the course's own configuration, set to grade in the sandbox."""
-    import nbgrader.api
     from nbgrader.apps import NbGraderAPI
 
-    # nbgrader runs `alembic heads` (from PATH) each time a gradebook is opened: from this
-    # environment, and once per run (the schema's head does not change while we run).
+    # nbgrader runs `alembic` (from PATH) when it creates a gradebook: this environment's
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
-        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(nbgrader.api.get_alembic_version)
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -294,6 +306,12 @@ def content_hash(folder: Path) -> str:
     for p in sorted(q for q in folder.rglob("*") if q.is_file() and ".ipynb_checkpoints" not in q.parts):
         h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def _last_error(text):
+    """The last exception's message of a traceback, on one line."""
+    tail = text.strip().rsplit("Exception: ", 1)[-1] if "Exception: " in text else text.strip()[-300:]
+    return " ".join(tail.split())[:300]
 
 
 def _read_record(path):

@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor
 
 from . import parts, pipeline, sandbox, uids
 from .spec import Spec
@@ -35,14 +35,28 @@ PRECOMPUTED: dict = {}  # (student, assignment, notebook) -> pipeline.Result
 def configure(c) -> None:
     """Set a course's nbgrader configuration ``c`` to grade in the sandbox."""
     from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput,
-                                        SaveAutoGrades)
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, IgnorePattern,
+                                        LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+    c.Autograde.sanitize_preprocessors = [ClearOutput, DropDuplicateIds, OverwriteKernelspec, OverwriteCells,
+                                          CheckCellMetadata]
     c.Autograde.autograde_preprocessors = [SandboxGrade, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                                            SaveAutoGrades, SaveGraderComments, AssignLatePenalties, CheckCellMetadata]
     ignore = list(c.CourseDirectory.ignore) if "ignore" in c.CourseDirectory else list(CourseDirectory().ignore)
     if parts.FOLDER not in ignore:  # the hidden material never reaches release/ or autograded/
         c.CourseDirectory.ignore = ignore + [parts.FOLDER]
+
+
+class DropDuplicateIds(DeduplicateIds):
+    """nbgrader's DeduplicateIds (the last copy of a cell id is the cell), except that an earlier
+    copy loses its ``nbgrader`` metadata entirely: nbgrader's own leaves ``{}``, which its metadata
+    check then rejects as an old format, failing the whole submission."""
+
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 class SandboxGrade(NbGraderPreprocessor):
