@@ -6,7 +6,7 @@ import numpy as np
 from . import convergence, optim
 from .activations import sigmoid
 from .mlp import MLP
-from .objectives import Function, Quadratic, Softplus
+from .objectives import Function, Quadratic, Rosenbrock, Softplus
 
 
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
@@ -193,3 +193,30 @@ def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
                f"Rprop+ (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0),
                f"iRprop− (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0, variant="iRprop-")}
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
+
+
+SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
+
+
+def summary_problem(name: str):
+    """(objective, w0, eta, E*) of one of chapter 10's race problems: a quadratic with curvatures
+    1 and kappa rotated by 30 degrees from (-4, 3) with eta = 1/kappa, or Rosenbrock from (-1.2, 1)
+    with eta = 1e-3."""
+    if name not in SUMMARY_PROBLEMS:
+        raise ValueError(f"unknown problem {name!r}: expected one of {SUMMARY_PROBLEMS}")
+    if name == "Rosenbrock":
+        return Rosenbrock(), np.array([-1.2, 1.0]), 1e-3, 0.0
+    kappa = float(name.split("= ")[1])
+    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.pi / 6)
+    return q, np.array([-4.0, 3.0]), 1.0 / kappa, q.min_value()
+
+
+def summary_race(name: str, max_iter: int = 300) -> tuple:
+    """Chapter 10's race: every method of the lecture on one problem, 300 steps, stopping once the
+    loss changes by less than 1e-20. Returns ({method: Result}, E*)."""
+    obj, w0, eta, f_star = summary_problem(name)
+    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, 0.9),
+            "Nesterov": optim.Nesterov(eta, 0.9), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
+            "Newton": optim.Newton(), "BFGS": optim.BFGS()}
+    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=1e-20) for m, o in opts.items()}, f_star
+

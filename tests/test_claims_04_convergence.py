@@ -131,7 +131,7 @@ def test_steps_to_one_in_1e10():
 def test_steps_to_1e10_are_the_formula_rounded_up_and_about_kappa_over_4_ln(kappa):
     trace = examples.best_fixed_step(kappa, w0=[1.0, 1.0], steps=700)[1]
     assert trace.loss[0] > 0 and np.all(trace.loss >= 0)  # E* = 0
-    steps = int(np.argmax(trace.loss / trace.loss[0] <= 1e-10))
+    steps = optim.steps_to(trace.loss / trace.loss[0], 1e-10)
     exact = np.log(1e10) / np.log(((kappa + 1) / (kappa - 1)) ** 2)
     assert steps == np.ceil(exact)
     if kappa >= 5:
