@@ -153,3 +153,11 @@ def test_the_three_fixed_steps_converge_jitter_and_diverge_by_their_factor():
     assert np.all(conv < 0) and np.all(np.diff(np.abs(conv)) < 0)  # one side, shrinking
     assert np.all(jit[1:] * jit[:-1] < 0) and np.all(np.diff(np.abs(jit)) < 0)  # side to side, shrinking
     assert np.all(div[1:] * div[:-1] < 0) and np.all(np.diff(np.abs(div)) > 0)  # side to side, growing
+
+
+def test_the_linear_rate_bound_holds_at_every_step():
+    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)  # the chapter's run
+    trace = optim.minimize(q, [3.0, 2.0], optim.GradientDescent(0.1), max_iter=60, tol=0.0)
+    gap = trace.loss - q.min_value()
+    ratio = gap / (gap[0] * (convergence.gd_rate(q.A, 0.1) ** 2) ** np.arange(len(gap)))
+    assert ratio[0] == 1.0 and ratio[1:].max() < 1.0  # below the bound at every step

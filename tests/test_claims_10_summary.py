@@ -31,3 +31,14 @@ def test_bfgs_needs_a_positive_tol():
     """With tol=0 BFGS keeps iterating after convergence and s.y underflows to NaN (library issue)."""
     q, w0, _, _ = examples.summary_problem("quadratic, κ = 10")
     assert optim.minimize(q, w0, optim.BFGS(), max_iter=300, tol=1e-20).converged
+
+
+def test_newton_wins_every_race_in_steps_and_no_first_order_method_wins_everywhere():
+    races = {p: examples.summary_race(p) for p in PROBLEMS}
+    steps = {p: {m: optim.steps_to(tr, 1e-6, f_star) for m, tr in runs.items()} for p, (runs, f_star) in races.items()}
+    first_order = ["gradient descent", "momentum", "Nesterov", "Rprop", "Quickprop"]
+    for p, row in steps.items():
+        assert all(row["Newton"] < k for m, k in row.items() if m != "Newton" and k is not None), p
+    fastest = {p: min((k, m) for m, k in row.items() if m in first_order and k is not None)[1]
+               if any(row[m] is not None for m in first_order) else None for p, row in steps.items()}
+    assert list(fastest.values()) == ["Quickprop", "Nesterov", None, None]
