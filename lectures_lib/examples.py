@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import convergence, optim
+from . import _checks, convergence, optim
 from .activations import sigmoid
 from .mlp import MLP
-from .objectives import Function, Quadratic, Softplus
+from .objectives import Function, Quadratic, Rosenbrock, Softplus
 
 
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
@@ -193,3 +193,185 @@ def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
                f"Rprop+ (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0),
                f"iRprop− (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0, variant="iRprop-")}
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
+
+
+SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
+
+
+def summary_problem(name: str):
+    """(objective, w0, eta, E*) of one of chapter 10's race problems: a quadratic with curvatures
+    1 and kappa rotated by 30 degrees from (-4, 3) with eta = 1/kappa, or Rosenbrock from (-1.2, 1)
+    with eta = 1e-3."""
+    if name not in SUMMARY_PROBLEMS:
+        raise ValueError(f"unknown problem {name!r}: expected one of {SUMMARY_PROBLEMS}")
+    if name == "Rosenbrock":
+        return Rosenbrock(), np.array([-1.2, 1.0]), 1e-3, 0.0
+    kappa = float(name.split("= ")[1])
+    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.pi / 6)
+    return q, np.array([-4.0, 3.0]), 1.0 / kappa, q.min_value()
+
+
+def summary_race(name: str, max_iter: int = 300) -> tuple:
+    """Chapter 10's race: every method of the lecture on one problem, 300 steps, stopping once the
+    loss changes by less than 1e-20. Returns ({method: Result}, E*)."""
+    obj, w0, eta, f_star = summary_problem(name)
+    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, 0.9),
+            "Nesterov": optim.Nesterov(eta, 0.9), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
+            "Newton": optim.Newton(), "BFGS": optim.BFGS()}
+    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=1e-20) for m, o in opts.items()}, f_star
+
+
+def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12) -> dict:
+    """The slides' three cases of a fixed step on the 1-D quadratic E = w^2 - 2w + 1 (a = 2,
+    w* = 1, eta_opt = 1/2): gradient descent at eta = ratio * eta_opt for each ratio, with its
+    regime and the factor 1 - eta a by which every step multiplies the error w - w*: chapter 4's
+    converge / jitter / diverge figure."""
+    q = Quadratic([[2.0]], b=[-2.0], c=1.0)
+    a, eta_opt = 2.0, convergence.eta_opt(2.0)
+    runs = {}
+    for ratio in ratios:
+        eta = ratio * eta_opt
+        runs[ratio] = {"eta": eta, "regime": convergence.regime(eta, a), "factor": 1.0 - eta * a,
+                       "trace": optim.minimize(q, [w0], optim.GradientDescent(eta), max_iter=steps, tol=0.0)}
+    return {"objective": q, "a": a, "eta_opt": eta_opt, "w_star": 1.0, "runs": runs}
+
+
+def scaled_axes(eigenvalues=(1.0, 10.0), angle: float = np.pi / 6, b=(1.0, -2.0), w0=(-2.8, -0.9),
+                lr: float = 0.15, lr_scaled: float = 0.5, steps: int = 20) -> dict:
+    """Chapter 6's "scale the axes": the quadratic E = 1/2 w^T A w + b^T w, A = E Lambda E^T, in
+    three coordinate systems: the original w ("original"), the rotated v = E^T w ("rotated":
+    axis-aligned ellipses; E is a rotation, det E = +1) and the scaled w_hat = Lambda^(1/2) E^T w
+    ("scaled": circles), each with its map M (u = M w), the quadratic
+    it becomes there, and two runs mapped into it: gradient descent with ``lr`` in w, and
+    gradient descent with ``lr_scaled`` in w_hat (the normalised update w <- w - eta A^-1 grad E,
+    run as Newton with that step)."""
+    q = Quadratic.from_eigenvalues(eigenvalues, b=b, angle=angle)
+    lam, vecs = np.linalg.eigh(q.A)
+    if np.linalg.det(vecs) < 0:  # a rotation, not a reflection
+        vecs[:, 0] *= -1
+    gd = optim.minimize(q, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
+    normalised = optim.minimize(q, w0, optim.Newton(lr_scaled), max_iter=steps, tol=0.0)
+    panels = {}
+    for name, M in [("original", np.eye(len(lam))), ("rotated", vecs.T), ("scaled", np.sqrt(lam)[:, None] * vecs.T)]:
+        M_inv = np.linalg.inv(M)
+        panels[name] = {"map": M, "objective": Quadratic(M_inv.T @ q.A @ M_inv, M_inv.T @ q.b, q.c),
+                        "gd": gd.w @ M.T, "normalised": normalised.w @ M.T}
+    return {"objective": q, "eigenvalues": lam, "eigenvectors": vecs, "lr": lr, "lr_scaled": lr_scaled,
+            "gd": gd, "normalised": normalised, "panels": panels}
+
+
+def rprop_walkthrough(w0: float = -6.0, delta0: float = 0.5, steps: int = 12, mu: float = 0.1) -> list:
+    """The slides' step-by-step 1-D Rprop (``optim.SimplifiedRprop``: alpha = 1.2, beta = 0.5) on
+    E(w) = log(1 + e^-w) + mu/2 w^2, one dict per iteration k: the point w, its derivative D, the
+    step Delta before and after, whether D kept the sign of prevD, the point returned to after a
+    sign change (None otherwise) and the next point. Chapter 8's walkthrough slider."""
+    f = Softplus(mu=mu)
+    opt = optim.SimplifiedRprop(delta0=delta0)
+    w, state = np.array([float(w0)]), opt.init([float(w0)])
+    frames = []
+    for k in range(steps):
+        D = float(f.grad(w)[0])
+        w_next, new = opt.step(f, w, state)
+        same = k == 0 or np.sign(state.g_prev[0]) == np.sign(D)
+        frames.append({"k": k, "w": float(w[0]), "E": float(f.value(w)), "D": D,
+                       "prevD": None if k == 0 else float(state.g_prev[0]),
+                       "delta_before": float(state.delta[0]), "delta": float(new.delta[0]), "same_sign": bool(same),
+                       "back_to": None if same else float(w[0] - state.dw[0]), "w_next": float(w_next[0])})
+        w, state = w_next, new
+    return frames
+
+
+def mlp_spoilers(n: int = 40, hidden: int = 8, lr: float = 3.0, steps: int = 6000, seed: int = 0,
+                 spoiler_radius: float = 2.1, weight_decay: float = 0.0) -> dict:
+    """Chapter 2's MLP with spoilers: n points of class 1 inside the unit disc and n of class 0 in
+    the ring 1.5 < r < 2.5, and the same data with three class-1 "spoilers" at distance
+    ``spoiler_radius`` from the centre (in the ring by default, or beyond it).
+    A 2-hidden-1 network (tanh, sigmoid output, L2, targets 0.01 and 0.99) is trained by gradient
+    descent from the same weights on both sets, every iterate recorded. ``weight_decay`` = lambda
+    adds lambda/2 ||w||^2 to the loss, which keeps the weights bounded (the slides' "for bounded w")."""
+    _checks.in_interval("weight_decay", weight_decay, 0.0, np.inf)
+    rng = np.random.default_rng(seed)
+    r_in, r_out = np.sqrt(rng.uniform(0, 1, n)), rng.uniform(1.5, 2.5, n)
+    a_in, a_out = rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n)
+    X = np.r_[np.c_[r_in * np.cos(a_in), r_in * np.sin(a_in)], np.c_[r_out * np.cos(a_out), r_out * np.sin(a_out)]]
+    labels = np.r_[np.ones(n), np.zeros(n)]
+    angles = np.deg2rad([10.0, 135.0, 280.0])
+    spoilers = spoiler_radius * np.c_[np.cos(angles), np.sin(angles)]
+    net = MLP([2, hidden, 1], ["tanh", "sigmoid"], "l2")
+    w0 = net.init(seed)
+    runs = {}
+    for name, (XX, ll) in {"clean": (X, labels), "spoiled": (np.r_[X, spoilers], np.r_[labels, np.ones(3)])}.items():
+        loss = net.objective(XX, 0.01 + 0.98 * ll)
+        if weight_decay:
+            loss = Function(lambda w, f=loss: f.value(w) + 0.5 * weight_decay * (w @ w),
+                            lambda w, f=loss: f.grad(w) + weight_decay * w, dim=net.n_params)
+        runs[name] = optim.minimize(loss, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
+    return {"net": net, "X": X, "labels": labels, "spoilers": spoilers, "runs": runs}
+
+
+def spoiler_stats(ex: dict, k: int, half_width: float = 3.0, points: int = 121) -> dict:
+    """At step k of ``mlp_spoilers`` runs (or their last step, if a run stopped earlier): how many spoilers the spoiled network misclassifies,
+    the errors of both networks on the clean points, and the fraction of the square
+    [-half_width, half_width]^2 where the two networks' classes (output > 1/2) disagree."""
+    net, runs = ex["net"], ex["runs"]
+    g = np.linspace(-half_width, half_width, points)
+    G = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    clean, spoiled = (runs[name].w[min(k, runs[name].nit)] for name in ("clean", "spoiled"))  # a run may stop early
+
+    def classes(w, P):
+        return net.predict(w, P).ravel() > 0.5
+
+    return {"spoilers_wrong": int(np.sum(~classes(spoiled, ex["spoilers"]))),
+            "clean_errors": int(np.sum(classes(clean, ex["X"]) != (ex["labels"] > 0))),
+            "spoiled_errors_on_clean": int(np.sum(classes(spoiled, ex["X"]) != (ex["labels"] > 0))),
+            "disagreement": float(np.mean(classes(clean, G) != classes(spoiled, G)))}
+
+
+def slides_training_loop(net: MLP, X, D, w0, eta: float, eps: float = 1e-8, max_epochs: int = 1000) -> dict:
+    """The slides' "neural network training algorithm", line by line, for an L2 network:
+
+        (1) initialise all weights and biases W_k, b_k          (from the flat vector w0)
+        (2) do:
+        (3)   Loss = 0; for all k: grad_{W_k} Loss = 0, grad_{b_k} Loss = 0
+        (4)   for all t = 1:T:
+        (5)     forward pass: output Y(X_t), divergence Div(Y_t, d_t)
+        (6)     backward pass: for all k: grad_{W_k} Div(Y_t, d_t), grad_{b_k} Div(Y_t, d_t)
+        (7)     grad_{W_k} Loss += grad_{W_k} Div;  grad_{b_k} Loss += grad_{b_k} Div
+        (8)   for all k: W_k = W_k - eta/T (grad_{W_k} Loss)^T;  b_k = b_k - eta/T (grad_{b_k} Loss)^T
+        (9) until Loss has converged: |Loss - previous Loss| <= eps
+
+    one instance at a time, with the gradients as row vectors as in the slides. Returns the
+    weights after every epoch (flat, as the library's MLP packs them) and the Loss = 1/T sum_t Div
+    of every epoch's weights; ``optim.minimize`` with ``GradientDescent(eta)`` on
+    ``net.objective(X, D)`` does the same computation vectorised."""
+    if net.divergence != "l2":
+        raise ValueError(f"slides_training_loop follows the slides' L2 divergence, got divergence={net.divergence!r}")
+    X, D = net._inputs(X), net._targets(D, len(np.asarray(X)))
+    T = len(X)
+    w = np.array(w0, dtype=np.float64)
+    layers = net.unpack(w)  # (1) views into w: updating W_k, b_k updates w
+    history, losses = [w.copy()], []
+    for epoch in range(max_epochs + 1):  # (2)
+        loss = 0.0  # (3)
+        grad_W = [np.zeros_like(W.T) for W, _ in layers]  # shaped like W_k^T, as y_{k-1} grad_{z_k} Div is
+        grad_b = [np.zeros_like(b) for _, b in layers]
+        for t in range(T):  # (4)
+            ys, zs = [X[t]], []  # (5) forward: z_k = W_k y_{k-1} + b_k, y_k = f_k(z_k)
+            for (W, b), (f, _) in zip(layers, net.activations):
+                zs.append(W @ ys[-1] + b)
+                ys.append(f(zs[-1]))
+            loss += np.sum((ys[-1] - D[t]) ** 2)  # Div(Y_t, d_t) = ||Y_t - d_t||^2
+            grad_y = 2.0 * (ys[-1] - D[t])  # (6) backward: grad_{Y} Div
+            for k in range(len(layers) - 1, -1, -1):
+                grad_z = net.activations[k][1](zs[k], ys[k + 1], grad_y)  # grad_{z_k} Div = grad_{y_k} Div dy_k/dz_k
+                grad_W[k] += np.outer(ys[k], grad_z)  # (7) grad_{W_k} Div = y_{k-1} grad_{z_k} Div
+                grad_b[k] += grad_z  # grad_{b_k} Div = grad_{z_k} Div
+                grad_y = grad_z @ layers[k][0]  # grad_{y_{k-1}} Div = grad_{z_k} Div W_k
+        losses.append(loss / T)  # the Loss of the weights this epoch started from
+        if epoch == max_epochs or (epoch > 0 and abs(losses[-1] - losses[-2]) <= eps):  # (9)
+            break
+        for (W, b), gW, gb in zip(layers, grad_W, grad_b):  # (8)
+            W -= eta / T * gW.T
+            b -= eta / T * gb
+        history.append(w.copy())
+    return {"w": np.array(history), "loss": np.array(losses)}

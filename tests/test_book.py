@@ -235,7 +235,7 @@ def test_every_number_exercise_marks_answers(browser, server, chapter):
 
 def test_every_chapter_has_a_self_checking_exercise(book):
     for chapter in chapters():
-        if (ROOT / f"{chapter}.ipynb").exists() and chapter != "book/11_measured":
+        if (ROOT / f"{chapter}.ipynb").exists() and chapter not in ("book/11_measured", "book/12_engineering"):
             page = (book / f"{chapter}.html").read_text(encoding="utf8")
             assert 'id="exercises"' in page, f"{chapter} has no Exercises section"
             assert 'class="ll-number"' in page or 'class="ll-poll"' in page.split('id="exercises"')[1], chapter

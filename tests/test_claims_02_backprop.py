@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from lectures_lib import mlp, numdiff, optim
+from lectures_lib import examples, mlp, numdiff, optim
 from lectures_lib.perceptron import (brady_points, errors, neuron_objective, perceptron, spoiler_set,
                                      three_point_optimum)
 
@@ -134,3 +134,25 @@ def test_far_spoiler_stops_backprop_after_one_step_with_the_loss_unchanged(t):
     assert abs(trace.loss[1] - trace.loss[0]) <= 1e-13
     assert errors(trace.w[-1], X, lab) == 1
 
+
+
+@pytest.fixture(scope="module")
+def spoiled_nets():
+    return {"none": examples.mlp_spoilers(), "decay": examples.mlp_spoilers(weight_decay=1e-3)}  # the chapter's
+
+
+def test_mlp_spoilers_change_the_boundary_unless_the_weights_are_bounded(spoiled_nets):
+    budgets = [100, 300, 1000, 3000, 6000]
+    free = {k: examples.spoiler_stats(spoiled_nets["none"], k) for k in budgets}
+    bounded = examples.spoiler_stats(spoiled_nets["decay"], 6000)
+    assert bounded["spoilers_wrong"] == 2 and bounded["spoiled_errors_on_clean"] == 0 and bounded["disagreement"] < 0.05
+    assert [free[k]["spoilers_wrong"] for k in budgets] == [2, 2, 2, 0, 0]  # ignored for a while, then fitted
+    assert free[1000]["disagreement"] > 2 * bounded["disagreement"]  # already bending towards them
+    assert free[6000]["disagreement"] > 2 * free[1000]["disagreement"] and free[6000]["spoiled_errors_on_clean"] == 0
+    for k in budgets[1:]:
+        assert free[k]["clean_errors"] == 0  # the clean network solves the clean set
+
+
+def test_mlp_spoilers_rejects_a_negative_weight_decay():
+    with pytest.raises(ValueError, match="weight_decay"):
+        examples.mlp_spoilers(weight_decay=-1.0, steps=1)

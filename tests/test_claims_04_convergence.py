@@ -131,10 +131,33 @@ def test_steps_to_one_in_1e10():
 def test_steps_to_1e10_are_the_formula_rounded_up_and_about_kappa_over_4_ln(kappa):
     trace = examples.best_fixed_step(kappa, w0=[1.0, 1.0], steps=700)[1]
     assert trace.loss[0] > 0 and np.all(trace.loss >= 0)  # E* = 0
-    steps = int(np.argmax(trace.loss / trace.loss[0] <= 1e-10))
+    steps = optim.steps_to(trace.loss / trace.loss[0], 1e-10)
     exact = np.log(1e10) / np.log(((kappa + 1) / (kappa - 1)) ** 2)
     assert steps == np.ceil(exact)
     if kappa >= 5:
         assert abs(kappa / 4 * np.log(1e10) - exact) < 1
     q, fig_trace = examples.best_fixed_step(kappa, w0=[1.0, 1.0])  # the figure's 400-step run
     assert convergence.measured_rate(fig_trace.loss, 0.0) == pytest.approx(((kappa - 1) / (kappa + 1)) ** 2, rel=1e-6)
+
+
+def test_the_three_fixed_steps_converge_jitter_and_diverge_by_their_factor():
+    trio = examples.step_size_regimes()  # the chapter's figure
+    assert trio["eta_opt"] == 0.5 and trio["objective"].minimizer()[0] == trio["w_star"] == 1.0
+    regimes = [r["regime"] for r in trio["runs"].values()]
+    assert regimes == ["monotone", "oscillating", "divergent"]
+    for ratio, r in trio["runs"].items():
+        e = r["trace"].w[:, 0] - trio["w_star"]
+        assert r["factor"] == pytest.approx(1 - ratio)  # 1 - eta a with eta = ratio / a
+        np.testing.assert_allclose(e[1:], r["factor"] * e[:-1], rtol=1e-12)  # e_(k+1) = (1 - eta a) e_k
+    conv, jit, div = (r["trace"].w[:, 0] - 1.0 for r in trio["runs"].values())
+    assert np.all(conv < 0) and np.all(np.diff(np.abs(conv)) < 0)  # one side, shrinking
+    assert np.all(jit[1:] * jit[:-1] < 0) and np.all(np.diff(np.abs(jit)) < 0)  # side to side, shrinking
+    assert np.all(div[1:] * div[:-1] < 0) and np.all(np.diff(np.abs(div)) > 0)  # side to side, growing
+
+
+def test_the_linear_rate_bound_holds_at_every_step():
+    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)  # the chapter's run
+    trace = optim.minimize(q, [3.0, 2.0], optim.GradientDescent(0.1), max_iter=60, tol=0.0)
+    gap = trace.loss - q.min_value()
+    ratio = gap / (gap[0] * (convergence.gd_rate(q.A, 0.1) ** 2) ** np.arange(len(gap)))
+    assert ratio[0] == 1.0 and ratio[1:].max() < 1.0  # below the bound at every step

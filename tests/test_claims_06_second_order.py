@@ -139,3 +139,28 @@ def test_rotation_changes_nothing_for_gradient_descent_and_stalls_the_per_weight
     assert not np.all(np.diff(w1) > 0)  # yet each rotated coordinate zig-zags
     assert bowls["aligned"]["rprop"].loss[-1] < 1e-8
     assert bowls["rotated"]["rprop"].loss[-1] > 1e-1
+
+
+def test_scaling_the_axes_maps_the_ellipse_to_a_circle_and_gd_to_a_curvature_scaled_step():
+    sa = examples.scaled_axes()  # the chapter's three-panel figure
+    q, lam, lr = sa["objective"], sa["eigenvalues"], sa["lr"]
+    assert np.linalg.det(sa["eigenvectors"]) == pytest.approx(1.0)  # a rotation
+    for p in sa["panels"].values():
+        for run in ("gd", "normalised"):  # the same points, the same losses in every coordinate system
+            np.testing.assert_allclose(p["objective"].value(p[run]), sa[run].loss, rtol=1e-12, atol=1e-12)
+    rotated, scaled = sa["panels"]["rotated"], sa["panels"]["scaled"]
+    np.testing.assert_allclose(rotated["objective"].A, np.diag(lam), atol=1e-12)  # axis-aligned ellipse
+    np.testing.assert_allclose(scaled["objective"].A, np.eye(2), atol=1e-12)  # circles
+    gd_rotated = optim.minimize(rotated["objective"], rotated["gd"][0], optim.GradientDescent(lr), max_iter=20, tol=0.0)
+    np.testing.assert_allclose(gd_rotated.w, rotated["gd"], atol=1e-12)  # rotation changes nothing for GD
+    g_hat = np.array([scaled["objective"].grad(u) for u in scaled["gd"][:-1]])
+    np.testing.assert_allclose(scaled["gd"][1:], scaled["gd"][:-1] - lr * g_hat * lam, atol=1e-12)  # w_hat - eta Lambda grad
+    gd_circle = optim.minimize(scaled["objective"], scaled["normalised"][0], optim.GradientDescent(sa["lr_scaled"]),
+                               max_iter=20, tol=0.0)
+    np.testing.assert_allclose(gd_circle.w, scaled["normalised"], atol=1e-12)  # GD on the circle = normalised update
+    centre = scaled["map"] @ q.minimizer()
+    d = scaled["normalised"][:-1] - centre
+    assert np.allclose(d[:, 0] * d[0, 1] - d[:, 1] * d[0, 0], 0.0, atol=1e-12)  # a straight line to the centre
+    S = sa["eigenvectors"] @ scaled["map"]  # the slides' A^0.5 = E Lambda^0.5 E^T: the scaled map, rotated back
+    np.testing.assert_allclose(S, convergence.sqrtm(q.A), atol=1e-12)
+    assert sa["gd"].loss[-1] - q.min_value() > 1e6 * (sa["normalised"].loss[-1] - q.min_value())

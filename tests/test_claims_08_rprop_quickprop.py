@@ -100,3 +100,39 @@ def test_quickprop_without_growth_limit_saturates_on_xor():
 
 def test_simplified_lags_six_orders_at_10_degrees():
     assert rprop_loss("simplified", 10) > 1e5 * max(rprop_loss(v, 10) for v in ["Rprop+", "Rprop-", "iRprop+", "iRprop-"])
+
+
+def slides_rprop_1d(dE, w, delta, steps, alpha=1.2, beta=0.5):
+    """The slides' step-by-step Rprop for one weight, written out from the slides: the points visited."""
+    prev_d = dE(w)
+    step = np.sign(prev_d) * delta
+    visited = [w]
+    for _ in range(steps):
+        w = w - step
+        d = dE(w)
+        visited.append(w)
+        if np.sign(prev_d) == np.sign(d):
+            step, prev_d = alpha * step, d
+        else:  # return to the previous location, shrink the step (the next iteration steps forward)
+            w = w + step
+            step = beta * step
+    return visited
+
+
+def test_the_rprop_walkthrough_is_the_slides_procedure():
+    walk = examples.rprop_walkthrough(w0=-6.0, delta0=0.5, steps=12)  # the chapter's slider
+    soft = objectives.Softplus(mu=0.1)
+    visited = slides_rprop_1d(lambda w: soft.grad(np.array([w]))[0], -6.0, 0.5, 12)
+    np.testing.assert_allclose([f["w"] for f in walk] + [walk[-1]["w_next"]], visited, rtol=1e-12)
+    first_flip = next(f["k"] for f in walk if not f["same_sign"])
+    for f in walk[1:first_flip]:  # the step grows by alpha at every iteration until the first sign change
+        assert f["delta"] == pytest.approx(1.2 * f["delta_before"])
+    for f in walk:
+        if not f["same_sign"]:  # returns to where the last step started and steps on in the same direction, by half
+            before = walk[f["k"] - 1]
+            assert f["back_to"] == pytest.approx(before["w"] if before["back_to"] is None else before["back_to"])
+            assert f["delta"] == pytest.approx(0.5 * f["delta_before"])
+            assert np.sign(f["w_next"] - f["back_to"]) == np.sign(f["w"] - f["back_to"])
+    w_star = optim.minimize(soft, [0.0], optim.Newton(), max_iter=50, tol=1e-15).w[-1, 0]
+    assert abs(soft.grad(np.array([w_star]))[0]) < 1e-12
+    assert abs(walk[-1]["w_next"] - w_star) < 0.05 < abs(walk[first_flip]["w"] - w_star)  # near the minimum

@@ -85,7 +85,7 @@ def test_by_their_envelopes_nesterov_settles_twice_as_early():
     m = gap["momentum"]
     assert m[100] < 1e-3 < min(m[99], m[101])  # step 100 is a trough of momentum's swing
     env = {name: examples.envelope(g, window=20) for name, g in gap.items()}
-    settled = {name: int(np.argmax(e < 1e-3)) for name, e in env.items()}
+    settled = {name: optim.steps_to(e, 1e-3) for name, e in env.items()}
     assert np.all(env["momentum"][settled["momentum"]:] < 1e-3) and np.all(env["nesterov"][settled["nesterov"]:] < 1e-3)
     assert settled["momentum"] > 2 * settled["nesterov"]
     assert env["momentum"][100] > 100 * env["nesterov"][100]

@@ -116,7 +116,7 @@ def test_scaled_axes_make_every_direction_alike_and_gd_there_is_the_normalised_u
     np.testing.assert_allclose(newton, np.linalg.solve(S, w_hat_next))
 
 
-def steps_to(objective, eta, epsilons, f_star, max_iter):
+def gd_steps_to(objective, eta, epsilons, f_star, max_iter):
     """For each eps, the first step k with f(w_k) - f* <= eps, from one gradient-descent run."""
     trace = optim.minimize(objective, [0.0], optim.GradientDescent(eta), max_iter=max_iter, tol=0.0)
     gap = trace.loss - f_star
@@ -128,8 +128,8 @@ def test_strongly_convex_takes_log_steps_and_merely_smooth_takes_one_over_eps_st
     smooth, strong = objectives.Softplus(mu=0.0), objectives.Softplus(mu=0.05)
     eta = 1.0 / 0.3  # 1/L for both (L = 1/4 + mu <= 0.3)
     # O(log 1/eps): ten times smaller eps costs a constant number of extra steps
-    d = np.diff(steps_to(strong, eta, [1e-4, 1e-5, 1e-6, 1e-7], strong.min_value(), 2000))
+    d = np.diff(gd_steps_to(strong, eta, [1e-4, 1e-5, 1e-6, 1e-7], strong.min_value(), 2000))
     assert np.all(d > 0) and d.max() - d.min() <= 2
     # O(1/eps): f(w_k) ~ 1 / (eta k), so ten times smaller eps costs ten times the steps
-    m = steps_to(smooth, eta, [1e-2, 1e-3, 1e-4], 0.0, 40_000)
+    m = gd_steps_to(smooth, eta, [1e-2, 1e-3, 1e-4], 0.0, 40_000)
     assert m[1] / m[0] == pytest.approx(10, rel=0.1) and m[2] / m[1] == pytest.approx(10, rel=0.02)

@@ -49,3 +49,10 @@ def test_two_point_logistic_gradient_hessian_and_minimiser():
 def test_one_over_k_bound_refuses_a_step_beyond_one_over_l():
     with pytest.raises(ValueError, match="eta <= 1/L = 2"):
         examples.one_over_k_bound(etas=(3.0,))
+
+
+def test_summary_problem_names_its_problems():
+    with pytest.raises(ValueError, match="unknown problem 'quadratic, κ = 5'"):
+        examples.summary_problem("quadratic, κ = 5")
+    q, w0, eta, f_star = examples.summary_problem("quadratic, κ = 100")
+    assert eta == 0.01 and np.allclose(np.linalg.eigvalsh(q.A), [1.0, 100.0]) and f_star == q.min_value()
