@@ -193,3 +193,19 @@ def test_a_students_install_of_the_library_holds_no_grader(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("lectures_lib/optim/") for n in names)
     assert not [n for n in names if "autograde" in n or "grading" in n or "scenarios" in n], names
+
+
+def test_an_unreachable_gradebook_is_one_clear_line(course):
+    done = run(BIN / "autograde", course[0], "--db-url", "postgresql://nobody@127.0.0.1:1/none", check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "cannot open the gradebook postgresql+psycopg://nobody@127.0.0.1:1/none" in done.stderr
+
+
+def test_a_fresh_gradebook_gets_every_submission_graded_into_it(course, tmp_path):
+    from nbgrader.api import Gradebook
+
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = run(BIN / "autograde", course[0], "--assignment", "plain", "--db-url", fresh)
+    assert "plain: 2 submissions, 2 to grade" in done.stdout
+    with Gradebook(fresh) as gb:
+        assert gb.find_submission("plain", "ada").score == 7 and gb.find_submission("plain", "bob").score == 0

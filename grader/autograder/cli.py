@@ -59,8 +59,9 @@ class Grader:
                              "(Debian: apt-get install bubblewrap util-linux)")
         self.jobs, self.timeout = jobs, timeout
         self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
-        self.db_url = db_url or f"sqlite:///{self.course / 'gradebook.db'}"
+        self.db_url = _with_driver(db_url) if db_url else f"sqlite:///{self.course / 'gradebook.db'}"
         self.api = _api(self.course, self.db_url, timeout)
+        _open_gradebook(self.db_url)
 
     def run(self, only=None) -> int:
         assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
@@ -320,6 +321,34 @@ def _read_record(path):
         return record if isinstance(record, dict) else None
     except (OSError, ValueError):
         return None
+
+
+def _with_driver(url):
+    """A PostgreSQL URL without a driver means psycopg 3 here (installed with the grader), not
+    SQLAlchemy's default psycopg2."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"--db-url {url!r} is not an SQLAlchemy URL (e.g. sqlite:///gradebook.db, "
+                         "postgresql://user@host/db)") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _open_gradebook(url):
+    """Open the gradebook once, so that one it cannot reach is one clear line, not a traceback."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        Gradebook(url).close()
+    except (SQLAlchemyError, ImportError) as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:300]
+        raise ValueError(f"cannot open the gradebook {_redacted(url)}: {reason}") from None
 
 
 def _redacted(url):
