@@ -43,7 +43,9 @@ def submit(course, student, assignment, nb, when, name=None):
     folder = course / "submitted" / student / assignment
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / (name or f"{assignment}.ipynb"))
-    (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))  # as `nbgrader collect` writes it
+    # what `nbgrader submit` writes and `nbgrader collect` copies with the notebook
+    (folder / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    (folder / "submission_secret.txt").write_text(f"secret-{student}-{assignment}")
 
 
 def plain_assignment(course):
