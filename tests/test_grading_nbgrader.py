@@ -211,3 +211,17 @@ def test_a_fresh_gradebook_gets_every_submission_graded_into_it(course, tmp_path
     assert "plain: 2 submissions, 2 to grade" in done.stdout
     with Gradebook(fresh) as gb:
         assert gb.find_submission("plain", "ada").score == 7 and gb.find_submission("plain", "bob").score == 0
+
+
+def test_the_grader_failing_on_a_submission_is_a_non_zero_exit_and_a_summary(tmp_path):
+    """An internal fault (here: the instructor's problems raise) is the grader's failure, not a verdict."""
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", tmp_path)
+    shutil.copytree(ROOT / "assignments" / "source", tmp_path / "source")
+    scenarios = tmp_path / "source" / "optimizers" / "autograde" / "scenarios.py"
+    scenarios.write_text(scenarios.read_text() + "\n\ndef nesterov():\n    raise RuntimeError('a broken problem set')\n")
+    run(BIN / "autograde", tmp_path)
+    submit(tmp_path, "ada", "optimizers", filled(tmp_path / "release" / "optimizers" / "optimizers.ipynb", CORRECT),
+           DUE)
+    done = run(BIN / "autograde", tmp_path, "--jobs", "1", check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "internal grading error" in done.stdout and "1 submission(s) got no verdict" in done.stderr

@@ -15,6 +15,7 @@ import argparse
 import csv
 import datetime
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ from . import nbgrader_plugin, parts, pipeline, sandbox, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
+INTERNAL = "failed: internal grading error: "  # the status of a submission the grader itself failed on
 RECORDS = "autograde-records"  # <course>/autograde-records/<assignment>/<student>.json: what was graded, where
 
 
@@ -67,7 +69,7 @@ class Grader:
         assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
         if only and not (self.course / "source" / only).is_dir():
             raise ValueError(f"no assignment {only!r} in {self.course / 'source'}")
-        rows, failed = [], 0
+        rows, failed, internal = [], 0, 0
         for assignment in assignments:
             specs = [Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
             material = parts.load(self.course / "source" / assignment)
@@ -78,6 +80,7 @@ class Grader:
             print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade with {self.jobs} job(s)", flush=True)
             statuses = self.grade_all(assignment, specs, material, todo)
             failed += sum(s.startswith("failed") for s in statuses.values())
+            internal += sum(s.startswith(INTERNAL) for s in statuses.values())
             self.feedback(assignment, students, graded=statuses)
             rows += self.summary(assignment, students)
         self.write_report(rows)
@@ -87,6 +90,10 @@ class Grader:
         print(f"report: {self.course / REPORT}\nfeedback: {self.course / 'feedback'}/<student>/<assignment>/")
         if failed:
             print(f"{failed} submission(s) could not be graded: see the status column")
+        if internal:  # the grader failed, not the submission: the run did not do its job
+            print(f"autograde: {internal} submission(s) got no verdict because the grader itself failed "
+                  f"(status '{INTERNAL}...'); fix that and run again", file=sys.stderr)
+            return 1
         return 0
 
     def release(self, assignment):
@@ -119,6 +126,8 @@ class Grader:
         with Gradebook(self.db_url) as gb:
             for student in students:
                 record = _read_record(self.record(student, assignment))
+                if record is None and self.record(student, assignment).exists():
+                    print(f"{student}: the grading record {self.record(student, assignment)} cannot be read; graded again")
                 if not record or record.get("hash") != content_hash(self.course / "submitted" / student / assignment) \
                         or record.get("db_url") != _redacted(self.db_url):
                     todo.append(student)
@@ -143,7 +152,7 @@ class Grader:
                 try:
                     results = future.result()
                 except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
-                    results = [pipeline.Result(student, spec.notebook, failed=f"internal grading error: "
+                    results = [pipeline.Result(student, spec.notebook, failed=f"{INTERNAL[len('failed: '):]}"
                                                f"{type(exc).__name__}: {exc}") for spec in specs]
                 statuses[student] = self.save(assignment, student, results)
                 self.progress(done, len(students), start, student, statuses[student])
@@ -160,12 +169,13 @@ class Grader:
         self.stamp(assignment, student)
         failed = [r.failed for r in results if r.failed]
         if not done["success"]:
-            failed.append("nbgrader autograde failed: " + _last_error(done.get("error") or done.get("log") or ""))
+            failed.append("internal grading error: nbgrader autograde failed: "
+                          + _last_error(done.get("error") or done.get("log") or ""))
         notes = [n for r in results for n in r.notes]
         status = f"failed: {failed[0]}" if failed else ("graded; " + "; ".join(notes) if notes else "graded")
         record = self.record(student, assignment)
         record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({
+        _write_atomic(record, json.dumps({
             "hash": content_hash(self.course / "submitted" / student / assignment), "db_url": _redacted(self.db_url),
             "status": status, "results": [vars(r) for r in results]}))
         return status
@@ -265,10 +275,11 @@ class Grader:
     def write_report(self, rows):
         fields = ["student", "assignment", "score", "max_score", "seconds_late", "late_penalty"]
         fields += sorted({k for r in rows for k in r if k.startswith("part ")}) + ["status", "feedback"]
-        with open(self.course / REPORT, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=fields, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, fieldnames=fields, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+        _write_atomic(self.course / REPORT, out.getvalue())
 
 
 def _api(course: Path, db_url: str, timeout: int):
@@ -307,6 +318,16 @@ def content_hash(folder: Path) -> str:
     for p in sorted(q for q in folder.rglob("*") if q.is_file() and ".ipynb_checkpoints" not in q.parts):
         h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def _write_atomic(path: Path, text: str):
+    """Write ``path`` whole or not at all: a temporary file in the same folder, then a rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _last_error(text):

@@ -100,7 +100,9 @@ def grade(spec: Spec, material, student: str, path: Path, uid: int, limits: sand
             if stopped_at:
                 result.notes.append(f"{why} in {stopped_at}")
                 if stopped_at in job["skip"] or stopped_at in ("start", "collect"):
-                    result.failed = f"{why} before any cell ran" if stopped_at == "start" else result.notes[-1]
+                    # no student code runs before "start": a run that stops there is the grader's failure
+                    result.failed = (f"internal grading error: the sandbox {why} before any cell ran"
+                                     if stopped_at == "start" else result.notes[-1])
                     return result
                 timed_out[stopped_at] = why
                 job["skip"].append(stopped_at)
