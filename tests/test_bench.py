@@ -58,11 +58,11 @@ def test_encoders(tmp_path):
 
 def test_throughput(tmp_path):
     data = run_bench("throughput", tmp_path)
-    assert data["copyto_ms"] > 0 and data["fresh_copy_ms"] > 0
+    assert data["copyto_ms"] > 0 and data["fresh_copy_ms"] > 0 and data["add_ms"] > 0
     rows = {r["optimizer"]: r for r in data["rows"]}
-    assert len(rows) == 6 and "Quickprop" in rows
+    assert len(rows) == 7 and "Quickprop" in rows and "gradient descent, numpy only" in rows
     for r in rows.values():
-        assert r["ms"] > 0 and r["pure_ms"] > 0 and r["floor_ms"] > 0  # tiny: in cache, no ordering
+        assert r["ms"] > 0 and r["pure_ms"] > 0 and r["floor_ms"] > 0 and r["stream_floor_ms"] > 0  # tiny: no ordering
         assert r["pure_and_inplace_agree"] is True, r["optimizer"]  # step_ and step ended at the same w
         assert r["reads"] >= 2 and r["writes"] >= 1
         if data["setup"]["torch"] and r["torch"]:
