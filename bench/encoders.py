@@ -25,7 +25,6 @@ misses the criterion is within 0.1 of the wrong target: a flat spot), "stuck" (o
 """
 from __future__ import annotations
 
-import itertools
 import math
 import multiprocessing
 import sys
@@ -38,31 +37,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
-from lectures_lib import optim  # noqa: E402
-from lectures_lib.mlp import MLP  # noqa: E402
+from lectures_lib.experiments import CRITERION, FAILURES, PROBLEMS  # noqa: E402
+from lectures_lib.experiments import ENCODER_METHODS as METHODS  # noqa: E402
+from lectures_lib.experiments import encoder_run as run  # noqa: E402
 
 MAX_EPOCHS = 3000
 N_SEEDS = 100
 GRID_SEEDS = 20
 LR_GRID = [2.0 ** e for e in range(-4, 7)]  # 1/16 ... 64
 BETAS = [0.5, 0.9]  # 0.9: the slides' typical value
-CRITERION = 0.4
-METHODS = ["gradient descent", "momentum", "Nesterov", "Rprop", "Quickprop"]
 TUNED = ["gradient descent", "momentum", "Nesterov", "Quickprop"]
-FAILURES = ["saturated", "stuck", "still descending", "diverged"]
 COLORS = dict(zip(METHODS, ["0.45", "C0", "C3", "C2", "C1"]))
-
-
-def bits(n):
-    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
-
-
-PROBLEMS = {  # name: (layer sizes, inputs X, targets D)
-    "10-5-10 encoder": ([10, 5, 10], np.eye(10), np.eye(10)),
-    "8-3-8 encoder": ([8, 3, 8], np.eye(8), np.eye(8)),
-    "XOR (2-2-1)": ([2, 2, 1], bits(2), bits(2).sum(axis=1) % 2),
-    "3-bit parity (3-3-1)": ([3, 3, 1], bits(3), bits(3).sum(axis=1) % 2),
-}
 
 
 def settings(method, grid):
@@ -71,43 +56,6 @@ def settings(method, grid):
         return [(None, None)]
     betas = BETAS if method in ("momentum", "Nesterov") else [None]
     return [(lr, beta) for beta in betas for lr in grid]
-
-
-def optimizer(method, lr, beta):
-    return {"gradient descent": lambda: optim.GradientDescent(lr),
-            "momentum": lambda: optim.Momentum(lr, beta),
-            "Nesterov": lambda: optim.Nesterov(lr, beta),
-            "Rprop": lambda: optim.Rprop(),
-            "Quickprop": lambda: optim.Quickprop(lr, max_growth=1.75)}[method]()
-
-
-def epochs_to_criterion(problem, method, setting, seed, max_epochs):
-    """Epochs until max |y - d| < CRITERION over all patterns and outputs; None if never."""
-    return run(problem, method, setting, seed, max_epochs)[0]
-
-
-def run(problem, method, setting, seed, max_epochs):
-    """(epochs to the criterion or None, and for a failed run how it ended: ``FAILURES``)."""
-    sizes, X, D = PROBLEMS[problem]
-    net = MLP(sizes, "sigmoid", divergence="l2")
-    objective = net.objective(X, D)
-    w = np.random.default_rng([list(PROBLEMS).index(problem), seed]).uniform(-1.0, 1.0, net.n_params)
-    opt = optimizer(method, *setting)
-    state = opt.init(w)
-    with np.errstate(all="ignore"):
-        for epoch in range(1, max_epochs + 1):
-            w, state = opt.step(objective, w, state)
-            y = net.predict(w, X)
-            if np.max(np.abs(y - objective.D)) < CRITERION:
-                return epoch, None
-            if not np.all(np.isfinite(w)):
-                return None, "diverged"
-        error = np.abs(y - objective.D)
-        if np.all(error[error >= CRITERION] > 0.9):
-            return None, "saturated"
-        if np.linalg.norm(objective.grad(w)) < 1e-4:
-            return None, "stuck"
-    return None, "still descending"
 
 
 def _task(args):

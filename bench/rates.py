@@ -32,59 +32,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
-from lectures_lib import convergence, objectives, optim  # noqa: E402
+from lectures_lib import convergence, experiments, objectives  # noqa: E402
+from lectures_lib.experiments import SHRINK  # noqa: E402
 
-SHRINK = 1e6
-METHODS = ["gradient descent", "heavy ball (Polyak)", "Nesterov", "heavy ball at Nesterov's η, β"]
+METHODS = experiments.RATE_METHODS
 COLORS = dict(zip(METHODS, ["0.45", "C0", "C3", "C2"]))
-
-
-def parameters(kappa):
-    """{method: (optimizer, eta, beta)} at the optimal parameters for eigenvalues in [1, kappa]."""
-    mu, L = 1.0, float(kappa)
-    q = (math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)
-    polyak = (4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, q * q)
-    nesterov = (1.0 / L, q)
-    return {"gradient descent": (optim.GradientDescent(2.0 / (mu + L)), 2.0 / (mu + L), 0.0),
-            "heavy ball (Polyak)": (optim.Momentum(*polyak), *polyak),
-            "Nesterov": (optim.Nesterov(*nesterov), *nesterov),
-            "heavy ball at Nesterov's η, β": (optim.Momentum(*nesterov), *nesterov)}
-
-
-def spectral_radius(method, eta, beta, eigenvalues):
-    """The asymptotic rate per step of the method's iteration on these eigenvalues."""
-    radius = 0.0
-    for lam in eigenvalues:
-        if method == "Nesterov":
-            c = 1.0 - eta * lam
-            poly = [1.0, -(1.0 + beta) * c, beta * c]
-        else:  # gradient descent is the heavy ball with beta = 0
-            poly = [1.0, -(1.0 + beta - eta * lam), beta]
-        radius = max(radius, float(np.max(np.abs(np.roots(poly)))))
-    return radius
-
-
-def formula(method, kappa):
-    """The textbook rate quoted beside each method, and its text."""
-    s = math.sqrt(kappa)
-    if method == "gradient descent":
-        return (kappa - 1) / (kappa + 1), "(κ−1)/(κ+1)"
-    if method == "heavy ball (Polyak)":
-        return (s - 1) / (s + 1), "(√κ−1)/(√κ+1)"
-    if method == "Nesterov":
-        return 1 - 1 / s, "1 − 1/√κ"
-    return None, ""
-
-
-def run(obj, w0, w_star, opt, max_iter):
-    """Relative errors ||w_k - w*|| / ||w_0 - w*|| until they fall below 1/SHRINK."""
-    w, state = w0.copy(), opt.init(w0)
-    e0 = np.linalg.norm(w0 - w_star)
-    errors = [1.0]
-    while errors[-1] > 1.0 / SHRINK and len(errors) <= max_iter:
-        w, state = opt.step(obj, w, state)
-        errors.append(float(np.linalg.norm(w - w_star) / e0))
-    return np.array(errors)
 
 
 def main(argv=None):
@@ -98,12 +50,12 @@ def main(argv=None):
         obj = objectives.Quadratic.from_eigenvalues(eigenvalues, b=rng.standard_normal(dim), seed=int(kappa))
         w_star, w0 = obj.minimizer(), np.zeros(dim)
         curves[str(kappa)] = {}
-        for method, (opt, eta, beta) in parameters(kappa).items():
-            theory = spectral_radius(method, eta, beta, eigenvalues)
+        for method, (opt, eta, beta) in experiments.rate_parameters(kappa).items():
+            theory = experiments.spectral_radius(method, eta, beta, eigenvalues)
             predicted = math.ceil(math.log(SHRINK) / -math.log(theory))
-            errors = run(obj, w0, w_star, opt, max_iter=20 * predicted + 100)
+            errors = experiments.relative_errors(obj, w0, w_star, opt, max_iter=20 * predicted + 100)
             k = len(errors) - 1
-            value, text = formula(method, kappa)
+            value, text = experiments.textbook_rate(method, kappa)
             rows.append({"kappa": kappa, "method": method, "eta": eta, "beta": beta,
                          "iterations": k if errors[-1] <= 1.0 / SHRINK else None,
                          "predicted_iterations": predicted,

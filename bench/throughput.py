@@ -12,7 +12,12 @@ over all optimizers (other work on a shared machine only ever adds time).
 Floors, measured in the same run:
 - memory floor: the arrays a step must read and write (counted per optimizer below), streamed at
   the speed of ``np.copyto`` (one read and one write of a preallocated 80 MB array): floor =
-  (reads + writes) / 2 x t_copyto;
+  (reads + writes) / 2 x t_copyto. It is not a lower bound: writing an array the step has not
+  read also reads it into the cache first, so a copy moves three arrays, not two, and torch's SGD
+  beats this "floor";
+- stream floor: the same arrays at the speed of ``np.add(a, b, out=a)`` (reads a and b, writes a
+  in place, as every in-place kernel writes only what it has read): floor = (reads + writes) / 3
+  x t_add;
 - API floor (of the pure ``step``; ``ratio_to_api_floor`` is the pure step's time over it): the memory floor plus, for every array the step returns new
   (the pure ``step`` never writes into the caller's arrays), the extra time a freshly allocated
   array costs over a preallocated one (``x.copy()`` versus ``np.copyto``: the kernel zeroes new
@@ -20,12 +25,15 @@ Floors, measured in the same run:
 ``step_`` and torch.optim update the parameters and state in place: their floor is the memory
 floor. The counts of arrays read and written are the in-place kernel's.
 torch is timed with 1 thread (numpy's elementwise operations use one core) and with its default
-number of threads.
+number of threads; BLAS (gradient descent's fused w - eta g, when scipy is installed) with one.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
+
+os.environ["OPENBLAS_NUM_THREADS"] = "1"  # before numpy and scipy load OpenBLAS: one thread, as torch's
 
 import matplotlib
 
@@ -35,11 +43,14 @@ import numpy as np  # noqa: E402
 
 import common  # noqa: E402
 from lectures_lib import optim  # noqa: E402
+from lectures_lib.optim import _blockwise  # noqa: E402
 
 LR, BETA = 0.01, 0.9
-# name: (optimizer, arrays read, arrays written, what they are, torch counterpart)
+# name: (optimizer, arrays read, arrays written, what they are, torch counterpart); each runs as
+# the library runs it (with BLAS where it is used) except "numpy only", run with USE_BLAS off
 OURS = {
     "gradient descent": (lambda: optim.GradientDescent(LR), 2, 1, "w, g -> w'", "SGD"),
+    "gradient descent, numpy only": (lambda: optim.GradientDescent(LR), 2, 1, "w, g -> w'", "SGD"),
     "momentum": (lambda: optim.Momentum(LR, BETA), 3, 2, "w, g, dW -> w', dW'", "SGD(momentum)"),
     "Nesterov": (lambda: optim.Nesterov(LR, BETA), 5, 3,
                  "w, dW -> w (the look-ahead point, where the gradient is taken); w, dW, g -> w', dW'",
@@ -82,8 +93,9 @@ def best_of(step, repeats, warmup=2):
     return min(times)
 
 
-def time_ours(make, grads, repeats):
+def time_ours(make, grads, repeats, blas=True):
     """(best in-place step, best pure step, whether both ended at the same w after as many steps)."""
+    _blockwise.USE_BLAS = blas and _blockwise._daxpy() is not None
     opt, n = make(), grads[0].size
     w_fast, objective = np.zeros(n), FreeGradient(grads)
     fast = [opt.init(w_fast)]
@@ -99,6 +111,7 @@ def time_ours(make, grads, repeats):
         pure[0], pure[1] = opt.step(objective, pure[0], pure[1])  # the old arrays are dropped, as in a loop
 
     t_pure = best_of(step, repeats)
+    _blockwise.USE_BLAS = True
     return t_fast, t_pure, bool(np.allclose(w_fast, pure[0], rtol=1e-12, atol=1e-12))
 
 
@@ -116,11 +129,13 @@ def time_torch(torch, make, grads, repeats, threads):
 
 
 def floors(n, repeats):
-    """(t_copyto, t_fresh): one read + one write of n float64 into a preallocated / new array."""
+    """(t_copyto, t_fresh, t_add): one read + one write of n float64 into a preallocated / new
+    array; two reads and one write in place (a += b)."""
     src, dst = np.random.default_rng(1).standard_normal(n), np.empty(n)
     t_copy = best_of(lambda: np.copyto(dst, src), repeats)
     t_fresh = best_of(lambda: src.copy(), repeats)
-    return t_copy, t_fresh
+    t_add = best_of(lambda: np.add(dst, src, out=dst), repeats)
+    return t_copy, t_fresh, t_add
 
 
 def main(argv=None):
@@ -144,10 +159,10 @@ def main(argv=None):
         best[key] = min(t, best.get(key, np.inf))
 
     for _ in range(rounds):
-        keep("copyto", floors(n, repeats)[0])
-        keep("fresh copy", floors(n, repeats)[1])
+        for key, t in zip(["copyto", "fresh copy", "add"], floors(n, repeats)):
+            keep(key, t)
         for name, (make, *_rest) in OURS.items():
-            t_fast, t_pure, agree = time_ours(make, grads, repeats)
+            t_fast, t_pure, agree = time_ours(make, grads, repeats, blas="numpy only" not in name)
             keep(("ours", name), t_fast)
             keep(("pure", name), t_pure)
             best[("agree", name)] = agree and best.get(("agree", name), True)
@@ -157,15 +172,17 @@ def main(argv=None):
                 keep(("torch default", name), time_torch(torch, make, grads_t, repeats, default_threads))
             torch.set_num_threads(default_threads)
 
-    t_copy, t_fresh = best["copyto"], best["fresh copy"]
+    t_copy, t_fresh, t_add = best["copyto"], best["fresh copy"], best["add"]
     ms = lambda t: None if t is None else float(f"{1e3 * t:.4g}")  # noqa: E731
     rows = []
     for name, (_, reads, writes, traffic, counterpart) in OURS.items():
         ours, pure = best[("ours", name)], best[("pure", name)]
         floor = (reads + writes) / 2 * t_copy
         api_floor = floor + writes * (t_fresh - t_copy)
+        stream = (reads + writes) / 3 * t_add
         row = {"optimizer": name, "reads": reads, "writes": writes, "traffic": traffic,
                "ms": ms(ours), "pure_ms": ms(pure), "floor_ms": ms(floor), "api_floor_ms": ms(api_floor),
+               "stream_floor_ms": ms(stream), "ratio_to_stream_floor": ours / stream,
                "ratio_to_floor": ours / floor, "pure_over_inplace": pure / ours,
                "ratio_to_api_floor": pure / api_floor, "pure_and_inplace_agree": best[("agree", name)],
                "torch": counterpart, "torch_1thread_ms": None, "torch_default_ms": None,
@@ -177,13 +194,15 @@ def main(argv=None):
                        torch_1thread_over_ours=t1 / ours, torch_default_over_ours=td / ours)
         rows.append(row)
 
-    print(f"n = {n:.0e} float64; np.copyto {1e3 * t_copy:.1f} ms, fresh copy {1e3 * t_fresh:.1f} ms; "
+    print(f"n = {n:.0e} float64; np.copyto {1e3 * t_copy:.1f} ms, fresh copy {1e3 * t_fresh:.1f} ms, "
+          f"a += b {1e3 * t_add:.1f} ms; "
           f"torch {'%s, %d default threads' % (torch.__version__, default_threads) if torch else 'missing'}")
-    print(f"{'optimizer':34} {'step_':>7} {'floor':>7} {'/floor':>7} {'step':>7} {'API fl.':>7} {'/API':>6} "
-          f"{'torch1':>7} {'t1/ours':>7} {'torchN':>7} {'tN/ours':>7}")
+    print(f"{'optimizer':34} {'step_':>7} {'floor':>7} {'/floor':>7} {'stream':>7} {'/strm':>6} {'step':>7} "
+          f"{'API fl.':>7} {'/API':>6} {'torch1':>7} {'t1/ours':>7} {'torchN':>7} {'tN/ours':>7}")
     for r in rows:
         f = lambda v, spec="{:.1f}": "—" if v is None else spec.format(v)  # noqa: E731
         print(f"{r['optimizer']:34} {f(r['ms']):>7} {f(r['floor_ms']):>7} {f(r['ratio_to_floor'], '{:.2f}'):>7} "
+              f"{f(r['stream_floor_ms']):>7} {f(r['ratio_to_stream_floor'], '{:.2f}'):>6} "
               f"{f(r['pure_ms']):>7} {f(r['api_floor_ms']):>7} {f(r['ratio_to_api_floor'], '{:.2f}'):>6} "
               f"{f(r['torch_1thread_ms']):>7} "
               f"{f(r['torch_1thread_over_ours'], '{:.2f}'):>7} {f(r['torch_default_ms']):>7} "
@@ -196,7 +215,8 @@ def main(argv=None):
                   "gradient": "two precomputed standard-normal arrays, alternating",
                   "torch": torch.__version__ if torch else None, "torch_default_threads": default_threads,
                   "statistic": "best single step over repeats x rounds"},
-        "copyto_ms": ms(t_copy), "fresh_copy_ms": ms(t_fresh),
+        "blas": _blockwise._daxpy() is not None,
+        "copyto_ms": ms(t_copy), "fresh_copy_ms": ms(t_fresh), "add_ms": ms(t_add),
         "copyto_GB_per_s": 2 * 8 * n / t_copy / 1e9, "rows": rows}, fig)
 
 

@@ -8,7 +8,7 @@ Submodules load on first use, so ``import lectures_lib.objectives`` does not pul
 """
 import importlib
 
-__all__ = ["activations", "convergence", "examples", "landscape", "mlp", "numdiff", "objectives",
+__all__ = ["activations", "convergence", "examples", "experiments", "landscape", "measured", "mlp", "numdiff", "objectives",
            "optim", "perceptron", "plotting", "schedules"]
 __version__ = "0.1.0"
 

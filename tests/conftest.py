@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from _pytest.nodeid import NodeId
 
 
 class Counting:
@@ -42,8 +43,22 @@ def iterate():
     return run
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Grading runs in a bubblewrap sandbox as a throwaway uid: without bwrap or root, skip it."""
+    """Grading runs in a bubblewrap sandbox as a throwaway uid: without bwrap or root, skip it.
+
+    And ``--dist loadgroup`` keeps each ``xdist_group`` on one worker again: pytest-xdist 3.8
+    names a group by appending "@group" to ``item._nodeid``, which pytest 9 no longer reads (a
+    node's id is ``item._id``), so every group was spread over both workers: the book built twice
+    at once into one _build, and the grading tests ran side by side."""
+    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):  # an xdist worker
+        for item in items:
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                            for m in item.iter_markers("xdist_group")})
+            tagged = f"@{'_'.join(names)}"
+            if names and not item.nodeid.endswith(tagged):
+                item._id = NodeId.parse(item.nodeid + tagged)
+
     from autograder import sandbox
 
     if sandbox.available():

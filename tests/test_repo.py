@@ -236,3 +236,30 @@ def test_the_package_urls_are_the_repository_of_config_yml():
     url = _lectures_book().repository_url(ROOT)
     urls = _pyproject()["project"]["urls"]
     assert urls and all(u == url or u.startswith(url + "/") for u in urls.values()), urls
+
+
+def test_each_xdist_group_runs_on_one_worker(tmp_path):
+    """`make test` runs `--dist loadgroup` so that the book is built once and the grading tests
+    run one after another; tests/conftest.py keeps that working under pytest 9."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('course_conftest', {str(ROOT / 'tests' / 'conftest.py')!r})\n"
+        "course = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(course)\n"
+        "pytest_collection_modifyitems = course.pytest_collection_modifyitems\n")
+    (tmp_path / "test_grouped.py").write_text(
+        "import os, time, pytest\n"
+        "@pytest.mark.parametrize('i', range(6))\n@pytest.mark.xdist_group('g')\n"
+        "def test_grouped(i):\n    time.sleep(0.1)\n"
+        "    print(os.environ['PYTEST_XDIST_WORKER'], file=open(os.environ['WORKERS_FILE'], 'a'))\n"
+        "@pytest.mark.parametrize('i', range(6))\ndef test_free(i):\n    time.sleep(0.1)\n")
+    workers = tmp_path / "workers.txt"
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
+                          "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "WORKERS_FILE": str(workers)}, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    seen = workers.read_text().split()
+    assert len(seen) == 6 and len(set(seen)) == 1, f"the group ran on workers {seen}"

@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _checks
-from ._blockwise import blocks, scratch
+from ._blockwise import axpy
 
 
 class GDState(NamedTuple):
@@ -35,11 +35,7 @@ class GradientDescent:
         return w - lr * objective.grad(w), GDState(state.k + 1)
 
     def step_(self, objective, w: np.ndarray, state: GDState) -> GDState:
-        """``step`` in place: overwrite ``w`` with w - eta_k g; return the new state."""
-        lr = _checks.lr_at(self.lr, state.k)
-        g = objective.grad(w)
-        (t,) = scratch(w.size, 1)
-        for b, m in blocks(w.size):
-            np.multiply(lr, g[b], out=t[:m])
-            np.subtract(w[b], t[:m], out=w[b])
+        """``step`` in place: overwrite ``w`` with w - eta_k g (one fused pass with BLAS, which
+        may round w + (-eta_k g) once where ``step`` rounds twice); return the new state."""
+        axpy(-_checks.lr_at(self.lr, state.k), objective.grad(w), w)
         return GDState(state.k + 1)
