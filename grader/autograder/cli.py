@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import hashlib
 import io
 import json
@@ -24,7 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import nbgrader_plugin, parts, pipeline, sandbox, uids
+from . import handover, parts, pipeline, sandbox, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
@@ -62,7 +61,7 @@ class Grader:
         self.jobs, self.timeout = jobs, timeout
         self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
         self.db_url = _with_driver(db_url) if db_url else f"sqlite:///{self.course / 'gradebook.db'}"
-        self.api = _api(self.course, self.db_url, timeout)
+        self.api = handover.api(self.course, self.db_url, timeout)
         _open_gradebook(self.db_url)
 
     def run(self, only=None) -> int:
@@ -142,35 +141,27 @@ class Grader:
         return todo
 
     def grade_all(self, assignment, specs, material, students):
-        """Sandboxes in parallel worker processes; this process alone runs nbgrader and writes the gradebook."""
+        """Each submission in a worker process: its sandboxes, then nbgrader's conversions (``handover``)."""
         folder, start, statuses = self.course / "submitted", time.monotonic(), {}
+        job = (specs, assignment, material.folder.parent if material else None, self.limits, self.course,
+               self.db_url, self.timeout)
         with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_grade_one, specs, material.folder.parent if material else None, s,
-                                   folder / s / assignment, self.limits): s for s in students}
+            futures = {pool.submit(_grade_one, job, s, folder / s / assignment): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
                 student = futures[future]
                 try:
-                    results = future.result()
+                    results, failures = future.result()
                 except Exception as exc:  # noqa: BLE001 - never let one submission stop the batch
                     results = [pipeline.Result(student, spec.notebook, failed=f"{INTERNAL[len('failed: '):]}"
                                                f"{type(exc).__name__}: {exc}") for spec in specs]
-                statuses[student] = self.save(assignment, student, results)
+                    failures = []
+                statuses[student] = self.save(assignment, student, results, failures)
                 self.progress(done, len(students), start, student, statuses[student])
         return statuses
 
-    def save(self, assignment, student, results):
-        """nbgrader's autograde with the results; the record; returns the student's status line."""
-        for result in results:
-            nbgrader_plugin.PRECOMPUTED[(student, assignment, Path(result.notebook).stem)] = result
-        done = self.api.autograde(assignment, student, force=True, create=True)
-        for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
-            nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
-        self.zero_missing(assignment, student, [r for r in results if r.failed])
-        self.stamp(assignment, student)
-        failed = [r.failed for r in results if r.failed]
-        if not done["success"]:
-            failed.append("internal grading error: nbgrader autograde failed: "
-                          + _last_error(done.get("error") or done.get("log") or ""))
+    def save(self, assignment, student, results, failures):
+        """The grading record; returns the student's status line."""
+        failed = [r.failed for r in results if r.failed] + failures
         notes = [n for r in results for n in r.notes]
         status = f"failed: {failed[0]}" if failed else ("graded; " + "; ".join(notes) if notes else "graded")
         record = self.record(student, assignment)
@@ -180,34 +171,9 @@ class Grader:
             "status": status, "results": [vars(r) for r in results]}))
         return status
 
-    def stamp(self, assignment, student):
-        """A submission copied in by hand has no timestamp.txt (``nbgrader collect`` writes one);
-        nbgrader's release_feedback needs it: the newest submitted file's time stands in."""
-        autograded = self.course / "autograded" / student / assignment
-        submitted = self.course / "submitted" / student / assignment
-        if autograded.is_dir() and not (autograded / "timestamp.txt").exists():
-            newest = max((p.stat().st_mtime for p in submitted.rglob("*") if p.is_file()), default=time.time())
-            when = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
-            (autograded / "timestamp.txt").write_text(when.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
-
-    def zero_missing(self, assignment, student, results):
-        """0 points for the grades of notebooks that could not be graded and that nbgrader left
-        without a score (it zeroes a missing notebook only when another one was submitted)."""
-        from nbgrader.api import Gradebook, MissingEntry
-
-        with Gradebook(self.db_url) as gb:
-            for result in results:
-                try:
-                    grades = gb.find_submission_notebook(Path(result.notebook).stem, assignment, student).grades
-                except MissingEntry:
-                    continue
-                for grade in grades:
-                    if grade.auto_score is None:
-                        grade.auto_score, grade.needs_manual_grade = 0.0, False
-            gb.db.commit()
-
     def feedback(self, assignment, students, graded):
-        """nbgrader generate_feedback for the students graded now and those with a manual score."""
+        """nbgrader generate_feedback for the students with a manual score not graded now (their
+        workers rendered the others'), so that every page shows the gradebook's score."""
         from nbgrader.api import Gradebook, MissingEntry
 
         with Gradebook(self.db_url) as gb:
@@ -219,7 +185,7 @@ class Grader:
                     continue
                 if any(g.manual_score is not None for nb in sub.notebooks for g in nb.grades):
                     manual.add(student)
-        need = {s for s in set(graded) | manual if any((self.course / "autograded" / s / assignment).glob("*.ipynb"))}
+        need = {s for s in manual - set(graded) if any((self.course / "autograded" / s / assignment).glob("*.ipynb"))}
         if not need:
             return
         # one converter for all of them (its templates load once): every student but the others
@@ -282,23 +248,6 @@ class Grader:
         _write_atomic(self.course / REPORT, out.getvalue())
 
 
-def _api(course: Path, db_url: str, timeout: int):
-    """nbgrader's API on the course's own configuration, set to grade in the sandbox."""
-    from nbgrader.apps import NbGraderAPI
-
-    # nbgrader runs `alembic` (from PATH) when it creates a gradebook: this environment's
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.db_url = db_url
-    config.ExecutePreprocessor.timeout = timeout
-    nbgrader_plugin.configure(config)
-    return NbGraderAPI(CourseDirectory(config=config), config=config)
-
-
 def _check_parts(assignment, specs, material):
     """Every check of every grade cell names a part and behaviour the assignment declares."""
     for spec in specs:
@@ -328,12 +277,6 @@ def _write_atomic(path: Path, text: str):
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _last_error(text):
-    """The last exception's message of a traceback, on one line."""
-    tail = text.strip().rsplit("Exception: ", 1)[-1] if "Exception: " in text else text.strip()[-300:]
-    return " ".join(tail.split())[:300]
 
 
 def _read_record(path):
@@ -379,7 +322,9 @@ def _redacted(url):
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _grade_one(specs, assignment_dir, student, folder, limits):
+def _grade_one(job, student, folder):
+    """In a worker: every notebook of one submission in the sandbox, then nbgrader's side of it."""
+    specs, assignment, assignment_dir, limits, course, db_url, timeout = job
     material = parts.load(assignment_dir) if assignment_dir else None
     results = []
     for spec in specs:
@@ -391,7 +336,7 @@ def _grade_one(specs, assignment_dir, student, folder, limits):
                                            failed=f"{spec.notebook} not found{has}"))
             continue
         results.append(pipeline.grade(spec, material, student, path, uids.worker_uid(), limits))
-    return results
+    return results, handover.hand_over(course, db_url, timeout, assignment, student, results)
 
 
 if __name__ == "__main__":
