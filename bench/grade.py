@@ -1,6 +1,6 @@
-"""Grading throughput: `autograde` (sandboxed) with 1 and 2 jobs, against plain
-`nbgrader autograde` (the course configuration without the sandbox) run serially on the same
-submissions, in one run.
+"""Grading throughput: `autograde` (sandboxed) with 1 and 2 jobs, with 2 jobs and `--feedback`
+(nbgrader's feedback pages rendered in the same run), against plain `nbgrader autograde` (the
+course configuration without the sandbox) run serially on the same submissions, in one run.
 
     python bench/grade.py [--n 200] [--timeout 5] [--out bench/results] [--tiny]
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -74,9 +75,18 @@ def make_course(where: Path) -> Path:
 
 
 def timed(cmd, **kw):
+    """Run ``cmd`` in a process group of its own; afterwards end what is left of that group (plain
+    nbgrader leaves a submission's forked children running), and nothing else."""
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    return time.perf_counter() - start, done
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kw)
+    try:
+        out, err = proc.communicate(timeout=900)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return time.perf_counter() - start, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def main(argv=None):
@@ -96,12 +106,13 @@ def main(argv=None):
             folder.mkdir(parents=True)
             nbformat.write(submission(release, kind), folder / "optimizers.ipynb")
         seconds, status = {}, {}
-        for jobs in (1, 2):
-            course = tmp / f"jobs{jobs}"
+        for name, extra in [("jobs_1", ["--jobs", "1"]), ("jobs_2", ["--jobs", "2"]),
+                            ("jobs_2_feedback", ["--jobs", "2", "--feedback"])]:
+            course = tmp / name
             shutil.copytree(base, course, ignore=shutil.ignore_patterns("autograded", "feedback", "autograde-records"))
-            seconds[f"jobs_{jobs}"], done = timed([str(BIN / "autograde"), str(course), "--jobs",
-                                                    str(jobs), "--timeout", str(args.timeout)], env=env)
-            status[f"jobs_{jobs}"] = done.returncode
+            seconds[name], done = timed([str(BIN / "autograde"), str(course), *extra, "--timeout", str(args.timeout)],
+                                        env=env)
+            status[name] = done.returncode
         plain = tmp / "plain"
         shutil.copytree(base, plain, ignore=shutil.ignore_patterns("autograded", "feedback", "autograde-records"))
         config = plain / "nbgrader_config.py"  # nbgrader's own Execute, in the instructor's process
@@ -109,11 +120,9 @@ def main(argv=None):
         seconds["plain_nbgrader"], failures = 0.0, 0
         for student in sorted(p.name for p in (plain / "submitted").iterdir()):
             t, done = timed([str(BIN / "nbgrader"), "autograde", "optimizers", "--student", student, "--create",
-                             "--force", f"--ExecutePreprocessor.timeout={args.timeout}"], cwd=plain, env=env,
-                            timeout=600)
+                             "--force", f"--ExecutePreprocessor.timeout={args.timeout}"], cwd=plain, env=env)
             seconds["plain_nbgrader"] += t
             failures += done.returncode != 0
-        subprocess.run(["pkill", "-f", "sleep 600"], capture_output=True)  # plain nbgrader leaves them running
     per_min = {k: 60 * n / v for k, v in seconds.items()}
     result = {
         "tiny": args.tiny, "submissions": n, "mix": {k: mix.count(k) for k in sorted(set(mix))}, "cell_timeout_s": args.timeout,
@@ -121,11 +130,12 @@ def main(argv=None):
         "plain_nbgrader_failed_submissions": failures,
         "isolated_cost_over_plain_per_submission": seconds["jobs_1"] / seconds["plain_nbgrader"],
         "speedup_2_jobs_over_1": seconds["jobs_1"] / seconds["jobs_2"],
+        "feedback_cost_with_2_jobs": seconds["jobs_2_feedback"] / seconds["jobs_2"],
     }
     fig, ax = plt.subplots(figsize=(5.5, 2.6), constrained_layout=True)
     labels = {"plain_nbgrader": "plain nbgrader\n(serial)", "jobs_1": "autograde\n--jobs 1",
-              "jobs_2": "autograde\n--jobs 2"}
-    ax.barh([labels[k] for k in labels], [per_min[k] for k in labels], color=["0.6", "C0", "C1"])
+              "jobs_2": "autograde\n--jobs 2", "jobs_2_feedback": "autograde --jobs 2\n--feedback"}
+    ax.barh([labels[k] for k in labels], [per_min[k] for k in labels], color=["0.6", "C0", "C1", "C2"])
     ax.set(xlabel="submissions graded per minute", title=f"{n} submissions of the homework")
     write(args.out, "grade", result, fig)
     print(json.dumps(result, indent=2))

@@ -172,7 +172,7 @@ def test_generate_feedback_release_feedback_and_a_manual_score(course):
     pages = list((course[3] / "nn-optimization" / "feedback").glob("*.html"))
     assert len(pages) == 3  # ada, late and bob: one page per graded notebook, in the exchange
     # a re-run of the grader keeps the manual score, and its own feedback shows it
-    run(BIN / "autograde", c, "--assignment", "optimizers")
+    run(BIN / "autograde", c, "--assignment", "optimizers", "--feedback")
     page = (c / "feedback" / "bob" / "optimizers" / "optimizers.html").read_text()
     assert "Score: 29.5 / 32.0" in page
 

@@ -66,7 +66,7 @@ def course(tmp_path_factory):
         folder = course / "submitted" / student / "optimizers"
         folder.mkdir(parents=True)
         nbformat.write(nb, folder / "optimizers.ipynb")
-    rows, out = grade(course)
+    rows, out = grade(course, "--feedback")
     return course, rows, out
 
 
@@ -132,7 +132,7 @@ def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(co
         gb.db.commit()
     sub = course_dir / "submitted" / "rprop_no_backtracking" / "optimizers" / "optimizers.ipynb"
     sub.touch()  # a new time, the same content: nothing to grade
-    rows, out = grade(course_dir)
+    rows, out = grade(course_dir, "--feedback")
     assert "0 to grade" in out
     full = sum(points().values())
     assert float(rows["rprop_no_backtracking"]["score"]) == full - 4 + 3
@@ -145,6 +145,13 @@ def test_rerun_keeps_manual_adjustments_and_regrades_only_changed_submissions(co
     rows, out = grade(course_dir, "--assignment", "optimizers")
     assert "1 to grade" in out
     assert float(rows["rprop_no_backtracking"]["score"]) == full - 4 + 3
+    # graded without --feedback: its old page (the old score) is gone, nbgrader renders the new one
+    page = course_dir / "feedback" / "rprop_no_backtracking" / "optimizers" / "optimizers.html"
+    assert not page.exists() and rows["rprop_no_backtracking"]["feedback"] == ""
+    assert (course_dir / "feedback" / "reference" / "optimizers" / "optimizers.html").exists()  # not re-graded: kept
+    done = subprocess.run([str(CLI.parent / "nbgrader"), "generate_feedback", "optimizers"], cwd=course_dir,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "resubmitted" in page.read_text(), done.stderr[-2000:]
 
 
 def test_bad_course_dir_is_a_clear_error(tmp_path):

@@ -5,9 +5,11 @@ it is missing, older than ``source/`` or unknown to the gradebook; grade every s
 ``submitted/<student>/<assignment>/`` that is new, changed (by content), or not graded in the
 gradebook in use, ``--jobs`` at a time; hand each result to nbgrader's own ``autograde``
 (``nbgrader_plugin``), which writes ``autograded/`` and the gradebook (late time and penalty
-included); render the feedback with nbgrader's ``generate_feedback``; write
-``autograde-report.csv``; print a line per student. A re-run never touches a manual score an
-instructor gave in the formgrader; the feedback then shows it.
+included); write ``autograde-report.csv``; print a line per student. Feedback pages are
+nbgrader's ``generate_feedback``, as in nbgrader's own workflow a step after grading (and after
+manual grading); ``--feedback`` renders them in the same run, in the workers. A re-graded
+submission's old feedback page is removed, so no stale score can be released. A re-run never
+touches a manual score an instructor gave in the formgrader; the feedback then shows it.
 """
 from __future__ import annotations
 
@@ -39,9 +41,12 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (a notebook: 5x, at least 300)")
     parser.add_argument("--db-url", help="gradebook (an SQLAlchemy URL: sqlite:///..., postgresql+psycopg://...; "
                                          "default: gradebook.db in the course directory)")
+    parser.add_argument("--feedback", action="store_true",
+                        help="also render the feedback pages (nbgrader generate_feedback) of the students graded "
+                             "now and of those with a manual score")
     args = parser.parse_args(argv)
     try:
-        grader = Grader(args.course_dir, args.jobs, args.timeout, args.db_url)
+        grader = Grader(args.course_dir, args.jobs, args.timeout, args.db_url, args.feedback)
         return grader.run(args.assignment)
     except (ValueError, SpecError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
@@ -49,7 +54,7 @@ def main(argv=None) -> int:
 
 
 class Grader:
-    def __init__(self, course_dir: Path, jobs: int, timeout: int, db_url: str | None):
+    def __init__(self, course_dir: Path, jobs: int, timeout: int, db_url: str | None, feedback: bool = False):
         self.course = Path(course_dir).resolve()
         if not (self.course / "nbgrader_config.py").exists() or not (self.course / "source").is_dir():
             raise ValueError(f"{course_dir} is not an nbgrader course directory (needs nbgrader_config.py and source/)")
@@ -58,7 +63,7 @@ class Grader:
         if not sandbox.available():
             raise ValueError("grading needs bubblewrap, setpriv and prlimit, run as root "
                              "(Debian: apt-get install bubblewrap util-linux)")
-        self.jobs, self.timeout = jobs, timeout
+        self.jobs, self.timeout, self.with_feedback = jobs, timeout, feedback
         self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
         self.db_url = _with_driver(db_url) if db_url else f"sqlite:///{self.course / 'gradebook.db'}"
         self.api = handover.api(self.course, self.db_url, timeout)
@@ -80,13 +85,16 @@ class Grader:
             statuses = self.grade_all(assignment, specs, material, todo)
             failed += sum(s.startswith("failed") for s in statuses.values())
             internal += sum(s.startswith(INTERNAL) for s in statuses.values())
-            self.feedback(assignment, students, graded=statuses)
+            if self.with_feedback:
+                self.feedback(assignment, students, graded=statuses)
             rows += self.summary(assignment, students)
         self.write_report(rows)
         for row in rows:
             print(f"{row['student']:<20} {row['assignment']:<12} {row['score']:>6}/{row['max_score']:<6} "
                   + "  ".join(f"{k} {v}" for k, v in row.items() if k.startswith("part ")) + f"  {row['status']}")
-        print(f"report: {self.course / REPORT}\nfeedback: {self.course / 'feedback'}/<student>/<assignment>/")
+        print(f"report: {self.course / REPORT}")
+        print(f"feedback: {self.course / 'feedback'}/<student>/<assignment>/" if self.with_feedback else
+              "feedback: nbgrader generate_feedback (or autograde --feedback) renders the pages")
         if failed:
             print(f"{failed} submission(s) could not be graded: see the status column")
         if internal:  # the grader failed, not the submission: the run did not do its job
@@ -144,7 +152,7 @@ class Grader:
         """Each submission in a worker process: its sandboxes, then nbgrader's conversions (``handover``)."""
         folder, start, statuses = self.course / "submitted", time.monotonic(), {}
         job = (specs, assignment, material.folder.parent if material else None, self.limits, self.course,
-               self.db_url, self.timeout)
+               self.db_url, self.timeout, self.with_feedback)
         with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_grade_one, job, s, folder / s / assignment): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
@@ -324,7 +332,7 @@ def _redacted(url):
 
 def _grade_one(job, student, folder):
     """In a worker: every notebook of one submission in the sandbox, then nbgrader's side of it."""
-    specs, assignment, assignment_dir, limits, course, db_url, timeout = job
+    specs, assignment, assignment_dir, limits, course, db_url, timeout, feedback = job
     material = parts.load(assignment_dir) if assignment_dir else None
     results = []
     for spec in specs:
@@ -336,7 +344,7 @@ def _grade_one(job, student, folder):
                                            failed=f"{spec.notebook} not found{has}"))
             continue
         results.append(pipeline.grade(spec, material, student, path, uids.worker_uid(), limits))
-    return results, handover.hand_over(course, db_url, timeout, assignment, student, results)
+    return results, handover.hand_over(course, db_url, timeout, assignment, student, results, feedback)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """nbgrader's side of one graded submission, done in the worker process that graded it (so that
 nbgrader's conversions run in parallel, like the sandboxes): its Autograde converter with the
 result (``nbgrader_plugin.PRECOMPUTED``), 0 points where nothing could be graded, a timestamp
-where the submission had none, and its feedback page. Every gradebook write is one of nbgrader's
+where the submission had none, and its feedback page when asked for (else the old page, which
+shows the old score, is removed). Every gradebook write is one of nbgrader's
 own short transactions.
 """
 from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -36,11 +38,13 @@ def api(course: Path, db_url: str, timeout: int):
     return _APIS[key]
 
 
-def hand_over(course: Path, db_url: str, timeout: int, assignment: str, student: str, results) -> list:
-    """Run nbgrader's autograde and generate_feedback for the student; what failed, in plain words."""
+def hand_over(course: Path, db_url: str, timeout: int, assignment: str, student: str, results,
+              feedback: bool) -> list:
+    """Run nbgrader's autograde (and generate_feedback) for the student; what failed, in plain words."""
     nb = api(course, db_url, timeout)
     for result in results:
         nbgrader_plugin.PRECOMPUTED[(student, assignment, Path(result.notebook).stem)] = result
+    shutil.rmtree(course / "feedback" / student / assignment, ignore_errors=True)  # it shows the old score
     done = nb.autograde(assignment, student, force=True, create=True)
     for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
         nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
@@ -48,10 +52,12 @@ def hand_over(course: Path, db_url: str, timeout: int, assignment: str, student:
     stamp(course, assignment, student)
     if not done["success"]:
         return ["internal grading error: nbgrader autograde failed: " + last_error(done.get("error") or done.get("log") or "")]
-    feedback = nb.generate_feedback(assignment, student, force=True)
-    if not feedback["success"]:
+    if not feedback:
+        return []
+    page = nb.generate_feedback(assignment, student, force=True)
+    if not page["success"]:
         return ["internal grading error: nbgrader generate_feedback failed: "
-                + last_error(feedback.get("error") or feedback.get("log") or "")]
+                + last_error(page.get("error") or page.get("log") or "")]
     return []
 
 
