@@ -153,7 +153,7 @@ class Grader:
         folder, start, statuses = self.course / "submitted", time.monotonic(), {}
         job = (specs, assignment, material.folder.parent if material else None, self.limits, self.course,
                self.db_url, self.timeout, self.with_feedback)
-        with ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(self.jobs, mp_context=_workers()) as pool:
             futures = {pool.submit(_grade_one, job, s, folder / s / assignment): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
                 student = futures[future]
@@ -254,6 +254,15 @@ class Grader:
         writer.writeheader()
         writer.writerows(rows)
         _write_atomic(self.course / REPORT, out.getvalue())
+
+
+def _workers():
+    """Worker processes forked from a clean server process that has imported the grader once
+    (nbgrader, nbformat and jsonschema take seconds to import), not from this one: no gradebook
+    connection or thread of ours is inherited."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.cli"])
+    return context
 
 
 def _check_parts(assignment, specs, material):

@@ -77,6 +77,8 @@ def zero_missing(db_url: str, assignment: str, student: str, results):
     without a score (it zeroes a missing notebook only when another one was submitted)."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    if not results:
+        return
     with Gradebook(db_url) as gb:
         for result in results:
             try:
