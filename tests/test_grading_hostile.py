@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import uids
+
 from homework.variants import CORRECT, WRONG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +188,7 @@ def test_nothing_escaped(graded):
     assert connections == [], "a sandbox reached a service on the host"
     assert not (ROOT / "lectures_lib" / "hacked.py").exists()
     left = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout.splitlines()
-    assert [line for line in left if 61000 <= int(line.split()[0]) < 61100] == []
+    assert [line for line in left if uids.FIRST_UID <= int(line.split()[0]) < uids.FIRST_UID + uids.COUNT] == []
 
 
 def test_a_failure_is_marked_not_shown_as_zero(graded):

@@ -20,12 +20,14 @@ import io
 import json
 import multiprocessing
 import os
+import select
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import handover, parts, pipeline, sandbox, uids
+from . import courselock, handover, parts, pipeline, sandbox, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
@@ -44,10 +46,17 @@ def main(argv=None) -> int:
     parser.add_argument("--feedback", action="store_true",
                         help="also render the feedback pages (nbgrader generate_feedback) of the students graded "
                              "now and of those with a manual score")
+    parser.add_argument("--wait", action="store_true",
+                        help="wait while another grading run holds the course (default: exit at once, status 75)")
     args = parser.parse_args(argv)
     try:
         grader = Grader(args.course_dir, args.jobs, args.timeout, args.db_url, args.feedback)
-        return grader.run(args.assignment)
+        with courselock.hold(grader.course, args.wait):
+            uids.clean()  # scratch folders that killed runs left behind
+            return grader.run(args.assignment)
+    except courselock.Busy as exc:
+        print(f"autograde: {exc}", file=sys.stderr)
+        return 75  # EX_TEMPFAIL: try again later
     except (ValueError, SpecError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
         return 2
@@ -153,7 +162,7 @@ class Grader:
         folder, start, statuses = self.course / "submitted", time.monotonic(), {}
         job = (specs, assignment, material.folder.parent if material else None, self.limits, self.course,
                self.db_url, self.timeout, self.with_feedback)
-        with ProcessPoolExecutor(self.jobs, mp_context=_workers()) as pool:
+        with ProcessPoolExecutor(self.jobs, mp_context=_workers(), initializer=_end_with, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_grade_one, job, s, folder / s / assignment): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
                 student = futures[future]
@@ -263,6 +272,21 @@ def _workers():
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.cli"])
     return context
+
+
+def _end_with(run: int):
+    """In a worker: exit when the grading run ``run`` ends, even killed with SIGKILL (a pool's
+    workers otherwise wait for work for ever, holding their uids); its sandbox dies with it."""
+    try:
+        fd = os.pidfd_open(run)
+    except ProcessLookupError:
+        os._exit(1)
+
+    def watch():
+        select.select([fd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _check_parts(assignment, specs, material):

@@ -29,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,8 @@ import importlib.util
 import lectures_lib
 
 import autograder
+
+from . import uids
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,7 @@ class Session:
 
     def __init__(self, job: dict, uid: int, limits: Limits = Limits(), hide=(), scenarios=None):
         self.uid, self.limits, self.cells, self.classes = uid, limits, [], {}
-        self.scratch = Path(tempfile.mkdtemp(prefix="lectures-grade-"))
-        self.log = self.scratch.with_name(self.scratch.name + "-log")
-        self.log.mkdir()
+        self.scratch, self.log = uids.scratch(uid)
         (self.scratch / "job.json").write_text(json.dumps({**job, "max_output": limits.output_bytes}))
         os.chown(self.scratch, uid, uid)
         os.chown(self.scratch / "job.json", uid, uid)

@@ -1,18 +1,28 @@
-"""Throwaway user ids for the sandboxes: one per job slot, never shared by two runs on a machine.
+"""Throwaway user ids for the sandboxes and their scratch folders, never shared by two runs.
 
-The sandbox kills every process of its uid after a run, so two concurrent grading runs (or two
-workers) must never hold the same one: each holds an exclusive lock on its uid's file for as long
-as it uses it.
+Each uid is held under an exclusive lock on its file for as long as a worker uses it (the
+sandbox kills every process of its uid after a run). The uids come from 1 900 000 000 on, in
+the range systemd leaves unused (0x70000000-0x7FFDFFFF: above its container ranges, below its
+"foreign" range; far above Debian's 60000-64999 and systemd's DynamicUser 61184-65519), and one
+is used only when no account, group, subordinate-id range (/etc/subuid, /etc/subgid) or running
+process has it. Locks and scratch folders live in a root-owned 0700 directory (``STATE``),
+opened without following symlinks; a uid's scratch folder left by a killed run is removed when
+the uid is next claimed, and ``clean()`` removes every one no live run holds.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import os
-import tempfile
+import pwd
+import shutil
+import stat
 from pathlib import Path
 
-FIRST_UID, COUNT = 61000, 1000
+FIRST_UID, COUNT = 1_900_000_000, 1000
+STATE = Path("/run/autograder")  # uids/<uid>.lock, scratch/<uid>/ and scratch/<uid>.log/
+SUBORDINATE = ("/etc/subuid", "/etc/subgid")
 
 _held = None  # (uid, fd) claimed for this worker process's whole life
 
@@ -35,15 +45,94 @@ def worker_uid() -> int:
     return _held[0]
 
 
-def _claim():
-    locks = Path(tempfile.gettempdir()) / "lectures-lib-uids"
-    locks.mkdir(exist_ok=True)
-    for uid in range(FIRST_UID, FIRST_UID + COUNT):
-        fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+def scratch(uid: int) -> tuple[Path, Path]:
+    """The uid's two scratch folders, the sandbox's and its log's, empty (under the uid's lock)."""
+    base = Path(_directory("scratch"))
+    folders = base / str(uid), base / f"{uid}.log"
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(mode=0o700)
+    return folders
+
+
+def clean():
+    """Remove the scratch folders of every uid no live run holds (left by runs that were killed)."""
+    locks, scratches = _directory("uids"), Path(_directory("scratch"))
+    for name in os.listdir(scratches):
+        with contextlib.suppress(OSError):
+            fd = _lock(locks, f"{name.split('.')[0]}.lock")
+            shutil.rmtree(scratches / name, ignore_errors=True)
             os.close(fd)
+
+
+def _claim():
+    locks, busy, ranges = _directory("uids"), _process_uids(), _subordinate_ranges()
+    for uid in range(FIRST_UID, FIRST_UID + COUNT):
+        if uid in busy or _has_account(uid) or any(a <= uid < b for a, b in ranges):
             continue
+        try:
+            fd = _lock(locks, f"{uid}.lock")
+        except BlockingIOError:
+            continue
+        for leftover in (str(uid), f"{uid}.log"):  # of a killed run that held this uid
+            shutil.rmtree(Path(_directory("scratch")) / leftover, ignore_errors=True)
         return uid, fd
-    raise RuntimeError("no free throwaway uid for the grading sandbox")
+    raise RuntimeError(f"no free throwaway uid in {FIRST_UID}-{FIRST_UID + COUNT - 1} for the grading sandbox")
+
+
+def _lock(locks: str, name: str) -> int:
+    """An exclusive lock on ``locks/name``, a file opened without following a symlink."""
+    fd = os.open(os.path.join(locks, name), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _directory(name: str) -> str:
+    """``STATE/name``, made 0700; refused when it or STATE is a symlink, not ours, or open to others."""
+    for path in (STATE, STATE / name):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(path, 0o700)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        info = os.fstat(fd)
+        os.close(fd)
+        if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            raise RuntimeError(f"{path} must be a directory of uid {os.geteuid()} with mode 0700; it is uid "
+                               f"{info.st_uid}, mode {stat.S_IMODE(info.st_mode):o}")
+    return str(STATE / name)
+
+
+def _has_account(uid: int) -> bool:
+    """A user or a group with this id (the sandbox runs as uid:uid)."""
+    for lookup in (pwd.getpwuid, grp.getgrgid):
+        try:
+            lookup(uid)
+            return True
+        except KeyError:
+            pass
+    return False
+
+
+def _subordinate_ranges() -> list:
+    """[start, end) of every range in /etc/subuid and /etc/subgid (rootless containers run there)."""
+    ranges = []
+    for table in SUBORDINATE:
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines():
+                fields = line.strip().split(":")
+                if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                    ranges.append((int(fields[1]), int(fields[1]) + int(fields[2])))
+    return ranges
+
+
+def _process_uids() -> set:
+    """The uids every live process runs as."""
+    uids = set()
+    for proc in os.listdir("/proc"):
+        if proc.isdigit():
+            with contextlib.suppress(OSError):
+                uids.add(os.stat(f"/proc/{proc}").st_uid)
+    return uids

@@ -1,0 +1,184 @@
+"""Faults an instructor meets: two grading runs on one course at once, a run killed with SIGKILL
+mid-batch (again and again, then finished), scratch folders a killed run left, and throwaway
+uids that something else on the machine uses."""
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import uids
+from homework.variants import CORRECT, WRONG
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).parent / "autograde"
+pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
+KINDS = ["correct", "rprop_no_backtracking", "nesterov_lr_twice", "quickprop_slides_sign", "rprop_swapped_etas",
+         "nesterov_plain_momentum"]
+
+
+def course_with_submissions(where: Path) -> Path:
+    where.mkdir()
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", where)
+    shutil.copytree(ROOT / "assignments" / "source", where / "source")
+    subprocess.run([str(CLI), str(where)], check=True, capture_output=True)
+    release = where / "release" / "optimizers" / "optimizers.ipynb"
+    for i, kind in enumerate(KINDS):
+        nb = nbformat.read(release, as_version=4)
+        sources = {**CORRECT, **({WRONG[kind][0]: WRONG[kind][1]} if kind in WRONG else {})}
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            if gid.endswith("_solution"):
+                cell.source = "import numpy as np\n" + sources[gid[: -len("_solution")]]
+        folder = where / "submitted" / f"s{i}_{kind}" / "optimizers"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "optimizers.ipynb")
+    return where
+
+
+def report(course):
+    with open(course / "autograde-report.csv") as f:
+        return {r["student"]: {k: v for k, v in r.items() if k == "score" or k.startswith("part ")}
+                for r in csv.DictReader(f)}
+
+
+def sandbox_processes():
+    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout.splitlines()
+    return [ln for ln in out if uids.FIRST_UID <= int(ln.split()[0]) < uids.FIRST_UID + uids.COUNT]
+
+
+def held_uids():
+    """The throwaway uids some process holds the lock of."""
+    held = []
+    for lock in (uids.STATE / "uids").glob("*.lock"):
+        try:
+            os.close(uids._lock(str(lock.parent), lock.name))
+        except BlockingIOError:
+            held.append(lock.stem)
+    return held
+
+
+def wait_for(condition, seconds=120):
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory):
+    course = course_with_submissions(tmp_path_factory.mktemp("faults") / "clean")
+    subprocess.run([str(CLI), str(course), "--jobs", "2"], check=True, capture_output=True)
+    return report(course)
+
+
+def test_a_second_run_exits_at_once_and_one_that_waits_grades_right(clean_run, tmp_path):
+    course = course_with_submissions(tmp_path / "c")
+    first = subprocess.Popen([str(CLI), str(course), "--jobs", "2"], stdout=subprocess.PIPE, text=True)
+    lock = course / ".autograde.lock"
+    wait_for(lambda: lock.exists() and f"pid {first.pid} " in lock.read_text())
+    second = subprocess.run([str(CLI), str(course)], capture_output=True, text=True)
+    waiting = subprocess.Popen([str(CLI), str(course), "--wait"], stdout=subprocess.PIPE, text=True)
+    assert first.wait() == 0 and waiting.wait() == 0
+    assert second.returncode == 75 and second.stdout == ""
+    assert f"another grading run (pid {first.pid} on" in second.stderr and str(lock) in second.stderr
+    out = waiting.stdout.read()
+    assert f"waiting for the grading run (pid {first.pid} on" in out and "0 to grade" in out
+    assert report(course) == clean_run
+
+
+def test_sigkill_mid_batch_again_and_again_then_finishing_gives_a_clean_runs_grades(clean_run, tmp_path):
+    course = course_with_submissions(tmp_path / "c")
+    records, before = course / "autograde-records" / "optimizers", set(Path("/tmp").iterdir())
+    for kill in range(1, 4):
+        run = subprocess.Popen([str(CLI), str(course), "--jobs", "2"], stdout=subprocess.DEVNULL)
+        wait_for(lambda run=run, kill=kill: run.poll() is not None or len(list(records.glob("*.json"))) >= kill)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    wait_for(lambda: not sandbox_processes() and not held_uids(), 30)  # the killed runs' workers died too
+    done = subprocess.run([str(CLI), str(course), "--jobs", "2"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert report(course) == clean_run
+    assert sandbox_processes() == []
+    assert os.listdir(uids.STATE / "scratch") == []  # no student's code left behind
+    new = set(Path("/tmp").iterdir()) - before
+    assert [p for p in new if p.name.startswith("lectures-grade") or p.lstat().st_uid >= uids.FIRST_UID] == []
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """uids' lock and scratch directory in a folder of the test's, and a range of its own."""
+    monkeypatch.setattr(uids, "STATE", tmp_path / "state")
+    monkeypatch.setattr(uids, "FIRST_UID", 1_950_000_000)
+    monkeypatch.setattr(uids, "COUNT", 3)
+    monkeypatch.setattr(uids, "SUBORDINATE", ())
+    return tmp_path / "state"
+
+
+def test_a_uid_that_a_process_runs_as_is_never_used(state):
+    sleeper = subprocess.Popen(["setpriv", f"--reuid={uids.FIRST_UID}", f"--regid={uids.FIRST_UID}", "--clear-groups",
+                                "sleep", "60"])
+    try:
+        wait_for(lambda: os.stat(f"/proc/{sleeper.pid}").st_uid == uids.FIRST_UID, 10)
+        with uids.claim() as uid:
+            assert uid == uids.FIRST_UID + 1
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_uid_with_an_account_or_in_a_subordinate_range_is_never_used(state, monkeypatch, tmp_path):
+    monkeypatch.setattr(uids, "FIRST_UID", 0)  # root, daemon, bin: every one has an account
+    with pytest.raises(RuntimeError, match="no free throwaway uid in 0-2"):
+        uids.claim().__enter__()
+    monkeypatch.setattr(uids, "FIRST_UID", 1_950_000_000)
+    (tmp_path / "subuid").write_text(f"someone:{uids.FIRST_UID}:2\n")
+    monkeypatch.setattr(uids, "SUBORDINATE", (str(tmp_path / "subuid"),))
+    with uids.claim() as uid:
+        assert uid == uids.FIRST_UID + 2
+
+
+def test_two_claims_never_share_a_uid(state):
+    with uids.claim() as a, uids.claim() as b:
+        assert a != b
+        with uids.claim() as c:
+            assert len({a, b, c}) == 3
+            with pytest.raises(RuntimeError, match="no free throwaway uid"):
+                uids.claim().__enter__()
+
+
+def test_the_state_directory_must_be_ours_and_closed_and_no_symlink_is_followed(state, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    state.symlink_to(elsewhere)
+    with pytest.raises(OSError):
+        uids.claim().__enter__()
+    state.unlink()
+    state.mkdir(mode=0o755)
+    with pytest.raises(RuntimeError, match="mode 0700; it is uid 0, mode 755"):
+        uids.claim().__enter__()
+    state.chmod(0o700)
+    (state / "uids").mkdir(mode=0o700)
+    (state / "uids" / f"{uids.FIRST_UID}.lock").symlink_to(tmp_path / "target")
+    with pytest.raises(OSError):
+        uids.claim().__enter__()
+    assert not (tmp_path / "target").exists()
+
+
+def test_scratch_a_killed_run_left_is_removed_unless_a_live_run_holds_it(state):
+    with uids.claim() as held:
+        work, log = uids.scratch(held)
+        (work / "answer.py").write_text("student code")
+        left = state / "scratch" / str(held + 1)  # a killed run's, its uid free now
+        left.mkdir()
+        (left / "answer.py").write_text("student code")
+        uids.clean()
+        assert (work / "answer.py").exists() and log.exists() and not left.exists()
+    uids.clean()
+    assert os.listdir(state / "scratch") == []
