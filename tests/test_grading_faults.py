@@ -1,51 +1,27 @@
 """Faults an instructor meets: two grading runs on one course at once, a run killed with SIGKILL
 mid-batch (again and again, then finished), scratch folders a killed run left, and throwaway
 uids that something else on the machine uses."""
-import csv
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder import uids
-from homework.variants import CORRECT, WRONG
+from homework.courses import CLI, course, report, submit
 
-ROOT = Path(__file__).resolve().parents[1]
-CLI = Path(sys.executable).parent / "autograde"
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 KINDS = ["correct", "rprop_no_backtracking", "nesterov_lr_twice", "quickprop_slides_sign", "rprop_swapped_etas",
          "nesterov_plain_momentum"]
 
 
 def course_with_submissions(where: Path) -> Path:
-    where.mkdir()
-    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", where)
-    shutil.copytree(ROOT / "assignments" / "source", where / "source")
-    subprocess.run([str(CLI), str(where)], check=True, capture_output=True)
-    release = where / "release" / "optimizers" / "optimizers.ipynb"
+    course(where)
     for i, kind in enumerate(KINDS):
-        nb = nbformat.read(release, as_version=4)
-        sources = {**CORRECT, **({WRONG[kind][0]: WRONG[kind][1]} if kind in WRONG else {})}
-        for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            if gid.endswith("_solution"):
-                cell.source = "import numpy as np\n" + sources[gid[: -len("_solution")]]
-        folder = where / "submitted" / f"s{i}_{kind}" / "optimizers"
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / "optimizers.ipynb")
+        submit(where, f"s{i}_{kind}", kind)
     return where
-
-
-def report(course):
-    with open(course / "autograde-report.csv") as f:
-        return {r["student"]: {k: v for k, v in r.items() if k == "score" or k.startswith("part ")}
-                for r in csv.DictReader(f)}
 
 
 def sandbox_processes():

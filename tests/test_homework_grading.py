@@ -15,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from homework.courses import points
 from homework.submissions import CASES, PLACEHOLDERS, searcher
 from homework.variants import CORRECT, WRONG
 
@@ -22,12 +23,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb"
 CLI = Path(sys.executable).parent / "autograde"
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
-
-
-def points():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
 
 
 def submission(release, sources):

@@ -1,0 +1,57 @@
+"""Course folders for the grading tests: the homework's source, and submissions made from the
+release by filling the solution cells with the correct answer or one wrong variant."""
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from homework.variants import CORRECT, WRONG
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = Path(sys.executable).parent / "autograde"
+
+
+def course(where: Path, *cli_args) -> Path:
+    """A course folder with the homework's source and its release (written by ``autograde``)."""
+    where.mkdir(parents=True)
+    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", where)
+    shutil.copytree(ROOT / "assignments" / "source", where / "source")
+    subprocess.run([str(CLI), str(where), *cli_args], check=True, capture_output=True)
+    return where
+
+
+def submit(course: Path, student: str, kind: str):
+    """``student``'s submission: every part correct, or one part as the WRONG variant ``kind``."""
+    nb = nbformat.read(course / "release" / "optimizers" / "optimizers.ipynb", as_version=4)
+    sources = {**CORRECT, **({WRONG[kind][0]: WRONG[kind][1]} if kind in WRONG else {})}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith("_solution"):
+            cell.source = "import numpy as np\n" + sources[gid[: -len("_solution")]]
+    folder = course / "submitted" / student / "optimizers"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "optimizers.ipynb")
+
+
+def report(course: Path) -> dict:
+    """Each student's score and per-part points from ``autograde-report.csv``."""
+    with open(course / "autograde-report.csv") as f:
+        return {r["student"]: {k: v for k, v in r.items() if k == "score" or k.startswith("part ")}
+                for r in csv.DictReader(f)}
+
+
+def points() -> dict:
+    """Each grade cell's points, from the source notebook."""
+    nb = nbformat.read(ROOT / "assignments" / "source" / "optimizers" / "optimizers.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def expected_score(kind: str) -> float:
+    """Full marks less the points of the behaviours the WRONG variant ``kind`` loses."""
+    pts = points()
+    part, _, lost = WRONG[kind] if kind in WRONG else ("", "", ())
+    return sum(pts.values()) - sum(pts[f"{part}_{b}"] for b in lost)
