@@ -183,14 +183,17 @@ def test_a_missing_or_empty_solution_cell_or_a_broken_notebook_does_not_stop_the
     independent_class(course)
     submit(course, "frank", drop=("rprop_solution",))
     submit(course, "gina", rprop="")
-    broken = course / "submitted" / "hugo" / ASSIGNMENT
-    broken.mkdir(parents=True)
-    (broken / f"{ASSIGNMENT}.ipynb").write_text("{ not json")
+    for student, text in [("hugo", "{ not json"), ("ines", '{"cells": 3}'), ("jack", "[]"),
+                          ("kim", '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "c1", "cell_type": "code", '
+                                  '"metadata": {"nbgrader": "x"}, "source": "a"}]}')]:
+        broken = course / "submitted" / student / ASSIGNMENT
+        broken.mkdir(parents=True)
+        (broken / f"{ASSIGNMENT}.ipynb").write_text(text)
     page = similarity.write(course, ASSIGNMENT).read_text()
     pairs = ranked(course, "pair", "rprop")
     assert not any("frank" in (r["student"], r["other"]) or "hugo" in (r["student"], r["other"]) for r in pairs)
     assert all(float(r["similarity"]) == 0 for r in pairs if "gina" in (r["student"], r["other"]))
-    assert "No solution cell for this part in: frank, hugo." in page
+    assert "No solution cell for this part in: frank, hugo, ines, jack, kim." in page
     assert {r["student"] for r in ranked(course, "reference", "rprop")} == {"alice", "bob", "carol", "dave", "erin",
                                                                           "gina"}
 

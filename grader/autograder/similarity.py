@@ -118,12 +118,13 @@ def solution_cells(source: Path) -> dict:
 def submitted_cell(path: Path, grade_id: str) -> str | None:
     """The student's cell ``grade_id`` of the notebook at ``path`` (None: no such notebook or cell)."""
     try:
-        nb = nbformat.read(path, as_version=4)
-    except (OSError, ValueError, AttributeError):  # missing, not JSON, not a notebook
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if isinstance(meta, dict) and meta.get("grade_id") == grade_id:
+                text = cell.get("source", "")
+                return text if isinstance(text, str) else "".join(text)
+    except Exception:  # noqa: BLE001 - missing, not JSON, not a notebook: no cell, never the end of the report
         return None
-    for cell in nb.cells:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            return cell.get("source", "")
     return None
 
 
