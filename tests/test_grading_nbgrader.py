@@ -224,6 +224,10 @@ def test_autograde_writes_the_similarity_report(course):
         pairs = [r for r in csv.DictReader(f) if r["kind"] == "pair" and r["part"] == "all parts"]
     assert {pairs[0]["student"], pairs[0]["other"]} == {"ada", "late"} and pairs[0]["similarity"] == "1.000", pairs
     assert "No solution cell for this part in: copy." in (folder / "optimizers.html").read_text()  # its notebook is renamed
+    before = [(c / name).read_bytes() for name in ("gradebook.db", "autograde-report.csv")]
+    again = run(BIN / "autograde-similarity", c, "--assignment", "optimizers")  # alone: no grading, no sandbox
+    assert again.stdout == f"similarity: {folder / 'optimizers.html'}\n"
+    assert [(c / name).read_bytes() for name in ("gradebook.db", "autograde-report.csv")] == before
 
 def test_the_grader_failing_on_a_submission_is_a_non_zero_exit_and_a_summary(tmp_path):
     """An internal fault (here: the instructor's problems raise) is the grader's failure, not a verdict."""

@@ -164,7 +164,7 @@ def test_public_sources_are_read_from_the_installed_package_or_named_as_missing(
     assert [r["student"] for r in public] == ["ivy", "jon"] and float(public[0]["similarity"]) > 0.3 > float(
         public[1]["similarity"]), public
     assert "src/optimizers/sgd.py:SGD.update_step, Apache-2.0" in public[0]["other_source"]
-    assert not ranked(course, "public", "rprop") and "Not compared with torch.optim.Rprop: torch is not installed here." in html
+    assert not ranked(course, "public", "rprop") and "Note: not compared with torch.optim.Rprop: torch is not installed here." in html
 
 
 def test_student_code_and_names_are_escaped_in_the_html(course):
@@ -183,6 +183,7 @@ def test_a_missing_or_empty_solution_cell_or_a_broken_notebook_does_not_stop_the
     independent_class(course)
     submit(course, "frank", drop=("rprop_solution",))
     submit(course, "gina", rprop="")
+    submit(course, "leo", rprop=LOOP + "\n# " + "x" * 2 * similarity.LIMIT)  # a pasted blob: compared in part
     for student, text in [("hugo", "{ not json"), ("ines", '{"cells": 3}'), ("jack", "[]"),
                           ("kim", '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"id": "c1", "cell_type": "code", '
                                   '"metadata": {"nbgrader": "x"}, "source": "a"}]}')]:
@@ -195,7 +196,9 @@ def test_a_missing_or_empty_solution_cell_or_a_broken_notebook_does_not_stop_the
     assert all(float(r["similarity"]) == 0 for r in pairs if "gina" in (r["student"], r["other"]))
     assert "No solution cell for this part in: frank, hugo, ines, jack, kim." in page
     assert {r["student"] for r in ranked(course, "reference", "rprop")} == {"alice", "bob", "carol", "dave", "erin",
-                                                                          "gina"}
+                                                                          "gina", "leo"}
+    assert f"the cell of leo has {len(LOOP) + 3 + 2 * similarity.LIMIT} characters: only the first" in page
+    assert {ranked(course, "pair", "rprop")[0]["student"], ranked(course, "pair", "rprop")[0]["other"]} <= {"bob", "dave", "leo"}
 
 
 def test_the_command_writes_both_files_and_names_a_bad_course(course, tmp_path):

@@ -41,6 +41,7 @@ FOLDER = "autograde-similarity"  # <course>/autograde-similarity/<assignment>.cs
 ALL = "all parts"  # the part of a pair's rows over the whole submission
 K = 25  # copydetect's noise threshold: the shortest match that counts, in normalised characters
 WINDOW = 1
+LIMIT = 50_000  # characters of a cell compared: an answer is a few thousand; a pasted blob must not stall the report
 
 
 @dataclass
@@ -81,13 +82,17 @@ def write(course: Path, assignment: str) -> Path:
         boilerplate = fingerprint(template).hashes
         submitted = {s: submitted_cell(course / "submitted" / s / assignment / notebook, grade_id) for s in students}
         missing[part] = sorted(s for s, text in submitted.items() if text is None)
+        for s, text in submitted.items():
+            if text is not None and len(text) > LIMIT:
+                notes.append((part, f"the cell of {s} has {len(text)} characters: only the first {LIMIT} are compared"))
+                submitted[s] = text[:LIMIT]
         codes = [Code(s, text, fingerprint(text, boilerplate)) for s, text in submitted.items() if text is not None]
         pairs += [compare(part, a, b) for a, b in itertools.combinations(codes, 2)]
         for code in codes:
             tokens[code.owner] += code.fingerprint.token_coverage
         for kind, title, text, note in references(material.parts.get(part) if material else None):
             if text is None:
-                notes.append((part, f"{title}: {note}"))
+                notes.append((part, f"not compared with {title}: {note}"))
                 continue
             other = Code(title, text, fingerprint(text, boilerplate))
             sources += [(kind, note, compare(part, code, other)) for code in codes]

@@ -28,7 +28,7 @@ mark { background: #ffd54f; color: #000; }
 
 def render(assignment, n_students, pairs, sources, missing, notes, k) -> str:
     """The page; ``pairs`` and ``sources`` as ``similarity.write`` sorted them, ``notes`` (part,
-    why a source was not compared)."""
+    what was not compared, or not in full)."""
     by_part = {p: list(g) for p, g in itertools.groupby(pairs, key=lambda m: m.part)}
     parts = list(missing)
     body = [f"<h1>Similarity report: {escape(assignment)}</h1>", _intro(n_students, k), "<nav><h2>Contents</h2><ul>"]
@@ -57,7 +57,7 @@ def _intro(n_students, k):
 
 def _part(i, part, pairs, sources, missing, notes):
     out = [f'<section id="part-{i}"><h2>Part {escape(part)}</h2>']
-    out += [f"<p>Not compared with {escape(n)}.</p>" for n in notes]
+    out += [f"<p>Note: {escape(n)}.</p>" for n in notes]
     if missing:
         out.append(f"<p>No solution cell for this part in: {escape(', '.join(missing))}.</p>")
     out.append(_pair_table(pairs, f"p{i}", f"Most alike pairs, part {part}"))
