@@ -40,7 +40,7 @@ from . import parts
 FOLDER = "autograde-similarity"  # <course>/autograde-similarity/<assignment>.csv and .html
 ALL = "all parts"  # the part of a pair's rows over the whole submission
 K = 25  # copydetect's noise threshold: the shortest match that counts, in normalised characters
-WINDOW = 1
+WINDOW = 1  # every k-gram kept (see above)
 LIMIT = 50_000  # characters of a cell compared: an answer is a few thousand; a pasted blob must not stall the report
 
 
