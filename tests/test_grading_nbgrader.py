@@ -4,6 +4,7 @@ comments and late penalties, the formgrader's API, `nbgrader generate_feedback` 
 `release_feedback` through an exchange, manual grading on top; a plain-assert assignment is
 graded with nbgrader's semantics; Validate fails on the untouched release and passes on the
 solution; neither the release nor a student's install of the library holds the grader."""
+import csv
 import datetime as dt
 import shutil
 import subprocess
@@ -212,6 +213,21 @@ def test_a_fresh_gradebook_gets_every_submission_graded_into_it(course, tmp_path
     with Gradebook(fresh) as gb:
         assert gb.find_submission("plain", "ada").score == 7 and gb.find_submission("plain", "bob").score == 0
 
+
+
+def test_autograde_writes_the_similarity_report(course):
+    """After grading, the similarity report of each assignment (the scores above are unchanged by it)."""
+    c, _, out = course[:3]
+    folder = c / "autograde-similarity"
+    assert f"similarity: {folder / 'optimizers.html'}" in out and f"similarity: {folder / 'plain.html'}" in out
+    with open(folder / "optimizers.csv", newline="") as f:
+        pairs = [r for r in csv.DictReader(f) if r["kind"] == "pair" and r["part"] == "all parts"]
+    assert {pairs[0]["student"], pairs[0]["other"]} == {"ada", "late"} and pairs[0]["similarity"] == "1.000", pairs
+    assert "No solution cell for this part in: copy." in (folder / "optimizers.html").read_text()  # its notebook is renamed
+    before = [(c / name).read_bytes() for name in ("gradebook.db", "autograde-report.csv")]
+    again = run(BIN / "autograde-similarity", c, "--assignment", "optimizers")  # alone: no grading, no sandbox
+    assert again.stdout == f"similarity: {folder / 'optimizers.html'}\n"
+    assert [(c / name).read_bytes() for name in ("gradebook.db", "autograde-report.csv")] == before
 
 def test_the_grader_failing_on_a_submission_is_a_non_zero_exit_and_a_summary(tmp_path):
     """An internal fault (here: the instructor's problems raise) is the grader's failure, not a verdict."""

@@ -8,7 +8,7 @@ assignment's ``autograde/`` folder, see ``parts``) or is a plain nbgrader test (
 it raises nothing).
 """
 from .judge import check
-from .parts import Part
+from .parts import Part, Public
 
 __version__ = "0.2.0"
-__all__ = ["Part", "check"]
+__all__ = ["Part", "Public", "check"]

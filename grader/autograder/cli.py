@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import courselock, handover, parts, pipeline, sandbox, uids
+from . import courselock, handover, parts, pipeline, sandbox, similarity, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
@@ -104,6 +104,8 @@ class Grader:
         print(f"report: {self.course / REPORT}")
         print(f"feedback: {self.course / 'feedback'}/<student>/<assignment>/" if self.with_feedback else
               "feedback: nbgrader generate_feedback (or autograde --feedback) renders the pages")
+        for assignment in assignments:  # flags for the instructor to read; it never touches a score
+            print(f"similarity: {similarity.write(self.course, assignment)}")
         if failed:
             print(f"{failed} submission(s) could not be graded: see the status column")
         if internal:  # the grader failed, not the submission: the run did not do its job

@@ -35,10 +35,21 @@ class Part:
     init_owner: dict  # state key -> the behaviour that owns its initial value
     problems: str  # the function of scenarios.py that returns this part's problems
     hide: tuple = ()  # modules of reference code the sandbox hides (they would answer the homework)
+    public: tuple = ()  # Public implementations of the same method (the similarity report compares with them)
 
     def reference_class(self):
         module, name = self.reference.split(":")
         return getattr(importlib.import_module(module), name)
+
+
+@dataclass(frozen=True)
+class Public:
+    """A well-known public implementation of a part's method, read from the instructor's installed
+    copy of its package (``similarity``): the course ships none of its code."""
+
+    title: str  # what it is, e.g. "torch.optim.Rprop"
+    source: str  # "package/path/in/it.py:qualname", e.g. "torch/optim/rprop.py:_single_tensor_rprop"
+    licence: str  # the package's licence, shown beside the excerpt
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import Part
+from autograder import Part, Public
 from autograder.rules import Tally, close, fmt, nonzero, one_point
 
 from . import REFERENCE
@@ -103,4 +103,7 @@ def _schedule_hint(b, ref, k, scale):
 
 
 PART = Part("nesterov", reference="lectures_lib.optim:Nesterov", behaviours=NESTEROV, state_keys=("k", "dw"),
-            rules=nesterov, init_owner={"k": "schedule", "dw": "update"}, problems="nesterov", hide=REFERENCE)
+            rules=nesterov, init_owner={"k": "schedule", "dw": "update"}, problems="nesterov", hide=REFERENCE,
+            public=(Public("torch.optim.SGD(nesterov=True)", "torch/optim/sgd.py:_single_tensor_sgd", "BSD-3-Clause"),
+                    Public("keras.optimizers.SGD(nesterov=True)", "keras/src/optimizers/sgd.py:SGD.update_step",
+                           "Apache-2.0")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder import Part
+from autograder import Part, Public
 from autograder.rules import Tally, close, nonzero, one_point
 
 from . import REFERENCE
@@ -98,4 +98,5 @@ def _backtrack_hint(b, k, i):
 
 
 PART = Part("rprop", reference="lectures_lib.optim:Rprop", behaviours=RPROP, state_keys=("delta", "g_prev", "dw"),
-            rules=rprop, init_owner={"delta": "step", "g_prev": "step", "dw": "step"}, problems="rprop", hide=REFERENCE)
+            rules=rprop, init_owner={"delta": "step", "g_prev": "step", "dw": "step"}, problems="rprop", hide=REFERENCE,
+            public=(Public("torch.optim.Rprop", "torch/optim/rprop.py:_single_tensor_rprop", "BSD-3-Clause"),))
