@@ -96,7 +96,7 @@ def course(tmp_path_factory):
         nb = nbformat.read(plain_release, as_version=4)
         nb.cells[0].source = f"def add(a, b):\n    {body}"
         submit(course, student, "plain", nb, early)
-    done = run(BIN / "autograde", course, "--jobs", "2")
+    done = run(BIN / "autograde", course, "--jobs", "2", "--similarity")
     return course, url, done.stdout, exchange
 
 

@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import courselock, handover, parts, pipeline, sandbox, similarity, uids
+from . import courselock, handover, parts, pipeline, sandbox, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
@@ -46,6 +46,8 @@ def main(argv=None) -> int:
     parser.add_argument("--feedback", action="store_true",
                         help="also render the feedback pages (nbgrader generate_feedback) of the students graded "
                              "now and of those with a manual score")
+    parser.add_argument("--similarity", action="store_true",
+                        help="then write each assignment's similarity report (autograde-similarity/; it never changes a score)")
     parser.add_argument("--wait", action="store_true",
                         help="wait while another grading run holds the course (default: exit at once, status 75)")
     args = parser.parse_args(argv)
@@ -53,7 +55,7 @@ def main(argv=None) -> int:
         grader = Grader(args.course_dir, args.jobs, args.timeout, args.db_url, args.feedback)
         with courselock.hold(grader.course, args.wait):
             uids.clean()  # scratch folders that killed runs left behind
-            return grader.run(args.assignment)
+            return grader.run(args.assignment, args.similarity)
     except courselock.Busy as exc:
         print(f"autograde: {exc}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later
@@ -78,7 +80,7 @@ class Grader:
         self.api = handover.api(self.course, self.db_url, timeout)
         _open_gradebook(self.db_url)
 
-    def run(self, only=None) -> int:
+    def run(self, only=None, similar=False) -> int:
         assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
         if only and not (self.course / "source" / only).is_dir():
             raise ValueError(f"no assignment {only!r} in {self.course / 'source'}")
@@ -104,8 +106,11 @@ class Grader:
         print(f"report: {self.course / REPORT}")
         print(f"feedback: {self.course / 'feedback'}/<student>/<assignment>/" if self.with_feedback else
               "feedback: nbgrader generate_feedback (or autograde --feedback) renders the pages")
-        for assignment in assignments:  # flags for the instructor to read; it never touches a score
-            print(f"similarity: {similarity.write(self.course, assignment)}")
+        if similar:  # flags for the instructor; it never touches a score
+            from . import similarity  # copydetect and pygments: a second to import, only when asked for
+
+            for assignment in assignments:
+                print(f"similarity: {similarity.write(self.course, assignment)}")
         if failed:
             print(f"{failed} submission(s) could not be graded: see the status column")
         if internal:  # the grader failed, not the submission: the run did not do its job
