@@ -76,5 +76,7 @@ def test_relative_errors_stop_at_the_first_error_below_one_over_shrink_as_a_plai
         while errors[-1] > 1.0 / experiments.SHRINK:
             w, state = opt.step(q, w, state)
             errors.append(np.linalg.norm(w - w_star) / np.linalg.norm(w_star))
-        np.testing.assert_array_equal(experiments.relative_errors(q, np.zeros(6), w_star, opt, 10_000), errors)
+        measured = experiments.relative_errors(q, np.zeros(6), w_star, opt, 10_000)
+        assert len(measured) == len(errors)  # the same first step below 1/SHRINK
+        np.testing.assert_allclose(measured, errors, rtol=1e-12)  # the in-place step rounds a fused update its own way
         assert len(experiments.relative_errors(q, np.zeros(6), w_star, opt, 5)) == 6  # max_iter steps, then stop

@@ -7,6 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import uids
@@ -56,17 +57,25 @@ def clean_run(tmp_path_factory):
 
 def test_a_second_run_exits_at_once_and_one_that_waits_grades_right(clean_run, tmp_path):
     course = course_with_submissions(tmp_path / "c")
+    slow = course / "submitted" / "slow" / "optimizers" / "optimizers.ipynb"  # holds the first run for 10 s
+    submit(course, "slow", "correct")
+    nb = nbformat.read(slow, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(10)"))
+    nbformat.write(nb, slow)
     first = subprocess.Popen([str(CLI), str(course), "--jobs", "2"], stdout=subprocess.PIPE, text=True)
     lock = course / ".autograde.lock"
     wait_for(lambda: lock.exists() and f"pid {first.pid} " in lock.read_text())
-    second = subprocess.run([str(CLI), str(course)], capture_output=True, text=True)
+    second = subprocess.Popen([str(CLI), str(course)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     waiting = subprocess.Popen([str(CLI), str(course), "--wait"], stdout=subprocess.PIPE, text=True)
+    second_out, second_err = second.communicate(timeout=60)
+    assert first.poll() is None, "the first run ended before the others asked for the lock: the test proves nothing"
     assert first.wait() == 0 and waiting.wait() == 0
-    assert second.returncode == 75 and second.stdout == ""
-    assert f"another grading run (pid {first.pid} on" in second.stderr and str(lock) in second.stderr
+    assert second.returncode == 75 and second_out == ""
+    assert f"another grading run (pid {first.pid} on" in second_err and str(lock) in second_err
     out = waiting.stdout.read()
     assert f"waiting for the grading run (pid {first.pid} on" in out and "0 to grade" in out
-    assert report(course) == clean_run
+    graded = report(course)
+    assert graded.pop("slow")["score"] == "32" and graded == clean_run
 
 
 def test_sigkill_mid_batch_again_and_again_then_finishing_gives_a_clean_runs_grades(clean_run, tmp_path):

@@ -77,10 +77,11 @@ class Grader:
         self.jobs, self.timeout, self.with_feedback = jobs, timeout, feedback
         self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
         self.db_url = _with_driver(db_url) if db_url else f"sqlite:///{self.course / 'gradebook.db'}"
-        self.api = handover.api(self.course, self.db_url, timeout)
-        _open_gradebook(self.db_url)
 
     def run(self, only=None, similar=False) -> int:
+        """Grade (under the course lock, which ``main`` takes before this costly part)."""
+        self.api = handover.api(self.course, self.db_url, self.timeout)  # (and alembic on PATH, for a new gradebook)
+        _open_gradebook(self.db_url)
         assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
         if only and not (self.course / "source" / only).is_dir():
             raise ValueError(f"no assignment {only!r} in {self.course / 'source'}")
