@@ -136,6 +136,16 @@ def test_binder_installs_the_library_at_the_versions_of_the_lock():
     assert set(extras.group(1).split(",")) <= set(_pyproject()["project"]["optional-dependencies"])
 
 
+def test_binder_runs_a_python_the_library_supports():
+    # repo2docker's default Python (3.10) is below requires-python: binder/runtime.txt names one.
+    from packaging.specifiers import SpecifierSet
+
+    runtime = (ROOT / "binder" / "runtime.txt").read_text(encoding="utf8").strip()
+    version = re.fullmatch(r"python-(3\.[0-9]+)", runtime)
+    assert version, f"binder/runtime.txt is {runtime!r}, not python-3.X"
+    assert version.group(1) in SpecifierSet(_pyproject()["project"]["requires-python"])
+
+
 def test_one_version_and_licence_metadata():
     from importlib.metadata import metadata
 
@@ -191,21 +201,52 @@ def _lectures_book():
 
 
 URL = re.compile(r"""(?:https?|git\+https?)://[^\s"'<>)\\]+""")
+PLACEHOLDER = re.compile(r"\bexample\.(?:org|com|net)\b|github\.com/example/", re.IGNORECASE)
+# What ships: the book and its configuration, the homework, the library and its metadata.
+SHIPPED = ("book/", "assignments/", "binder/", "lectures_lib/", "_config.yml", "_toc.yml",
+           "pyproject.toml", "grader/pyproject.toml", "README.md")
+PUBLISHED = "https://github.com/elsewhere/course"  # an address for the tests of the published state
+
+
+def _shipped_files():
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+    return [f for f in files if f.startswith(SHIPPED) and (ROOT / f).is_file()]
+
+
+def test_nothing_that_ships_holds_a_placeholder_address():
+    files = _shipped_files()
+    assert "_config.yml" in files and "book/01_recap.ipynb" in files and "pyproject.toml" in files
+    found = {f: PLACEHOLDER.findall((ROOT / f).read_text(encoding="utf8", errors="replace")) for f in files}
+    assert {f: hits for f, hits in found.items() if hits} == {}, "placeholder addresses (a reader gets a 404)"
 
 
 def test_no_notebook_writes_an_address_but_the_install_cell_with_the_one_of_config_yml():
     import json
 
-    url = _lectures_book().repository_url(ROOT)
+    book = _lectures_book()
+    url = book.repository_url(ROOT)
     notebooks = sorted((ROOT / "book").glob("*.ipynb")) + sorted((ROOT / "assignments").rglob("*.ipynb"))
     assert len(notebooks) >= 11
     for path in notebooks:
         for cell in json.loads(path.read_text(encoding="utf8"))["cells"]:
             found = URL.findall("".join(cell["source"]))
-            if _lectures_book().is_install_cell(cell):
-                assert found == [f"git+{url}"], f"{path.name}'s install cell: {found}, not _config.yml's {url}"
+            if book.is_install_cell(cell):
+                assert "".join(cell["source"]) == book.install_cell(url), \
+                    f"{path.name}'s install cell is not _config.yml's (repository.url {url!r}): run `make install-cells`"
+                assert found == ([f"git+{url}"] if url else []), f"{path.name}'s install cell: {found}"
             else:
                 assert found == [], f"{path.name} writes addresses itself: {found}"
+
+
+def test_the_install_cell_without_an_address_says_how_to_install_the_library():
+    source = _lectures_book().install_cell("")
+    assert URL.findall(source) == [] and "%pip" not in source
+    with pytest.raises(ModuleNotFoundError, match=r"lectures_lib.*clone of the course repository.*pip install"):
+        exec(source.replace("import lectures_lib", "import lectures_lib_absent"), {})
+    exec(source, {})  # with the library there, the cell does nothing
 
 
 def test_install_cells_are_written_from_config_yml_and_nothing_else_changes(tmp_path):
@@ -216,26 +257,60 @@ def test_install_cells_are_written_from_config_yml_and_nothing_else_changes(tmp_
     (tmp_path / "book").mkdir()
     for path in (ROOT / "book").glob("*.ipynb"):
         shutil.copy(path, tmp_path / "book" / path.name)
-    config = (ROOT / "_config.yml").read_text(encoding="utf8")
-    (tmp_path / "_config.yml").write_text(config, encoding="utf8")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf8"))
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf8")
     assert book.sync_install_cells(tmp_path) == [], "an install cell differs from _config.yml's: run `make install-cells`"
 
-    moved = "https://github.com/elsewhere/course"
-    (tmp_path / "_config.yml").write_text(config.replace(book.repository_url(ROOT), moved), encoding="utf8")
-    changed = book.sync_install_cells(tmp_path)
-    assert len(changed) == len(list((ROOT / "book").glob("*.ipynb")))
-    for path in changed:
-        old = json.loads((ROOT / "book" / path.name).read_text(encoding="utf8"))["cells"]
-        new = json.loads(path.read_text(encoding="utf8"))["cells"]
-        differ = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
-        assert len(differ) == 1 and book.is_install_cell(new[differ[0]])
-        assert f"git+{moved}" in "".join(new[differ[0]]["source"])
+    # Published, unpublished, published again: each switch rewrites every chapter's install cell only.
+    states = [book.repository_url(ROOT), PUBLISHED, "", PUBLISHED]
+    for before, url in zip(states, states[1:]):
+        old_cells = {p.name: json.loads(p.read_text(encoding="utf8"))["cells"] for p in (tmp_path / "book").glob("*.ipynb")}
+        config["repository"]["url"] = url
+        (tmp_path / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf8")
+        changed = book.sync_install_cells(tmp_path)
+        assert len(changed) == (len(old_cells) if url != before else 0), f"{before!r} -> {url!r}: {changed}"
+        for path in changed:
+            new = json.loads(path.read_text(encoding="utf8"))["cells"]
+            differ = [i for i, (a, b) in enumerate(zip(old_cells[path.name], new, strict=True)) if a != b]
+            assert len(differ) == 1 and book.is_install_cell(new[differ[0]])
+            assert "".join(new[differ[0]]["source"]) == book.install_cell(url)
+            assert URL.findall(book.install_cell(url)) == ([f"git+{url}"] if url else [])
+    assert list(tmp_path.rglob("*.partial")) == []
 
 
 def test_the_package_urls_are_the_repository_of_config_yml():
     url = _lectures_book().repository_url(ROOT)
-    urls = _pyproject()["project"]["urls"]
-    assert urls and all(u == url or u.startswith(url + "/") for u in urls.values()), urls
+    urls = _pyproject()["project"].get("urls", {})
+    if url:
+        assert urls and all(u == url or u.startswith(url + "/") for u in urls.values()), urls
+    else:
+        assert urls == {}, f"pyproject.toml has [project.urls] {urls} but _config.yml no repository.url"
+
+
+def _theme_options(config):
+    """The theme options Jupyter Book gives Sphinx for ``config`` (a parsed _config.yml)."""
+    import copy
+
+    from jupyter_book.config import get_final_config
+
+    sphinx, _ = get_final_config(user_yaml=copy.deepcopy(config), cli_config={"latex_individualpages": False},
+                                 sourcedir=ROOT)
+    return sphinx["html_theme_options"]
+
+
+def test_launch_buttons_are_drawn_only_with_a_repository_address(book_config):
+    book = _lectures_book()
+    options = _theme_options(book_config)
+    assert options["repository_url"] == book.repository_url(ROOT)  # never Jupyter Book's default repository
+    buttons = book.launch_buttons(options)
+    if not options["repository_url"]:
+        assert buttons == {}
+    # Setting the address is the one edit that brings Binder and Colab back.
+    published = {**book_config, "repository": {**book_config["repository"], "url": PUBLISHED}}
+    buttons = book.launch_buttons(_theme_options(published))
+    assert buttons["binderhub_url"] == "https://mybinder.org"
+    assert buttons["colab_url"] == "https://colab.research.google.com"
+    assert not any(PLACEHOLDER.search(str(v)) for v in buttons.values()), buttons
 
 
 def test_each_xdist_group_runs_on_one_worker(tmp_path):

@@ -9,6 +9,9 @@
   buttons read it there, and ``python book/_ext/lectures_book.py`` (``make install-cells``) writes
   it into each chapter's install cell, the one cell Colab runs to get the library (Colab opens a
   chapter's source from the repository, so that cell cannot look the address up).
+- Until the course is published that address is empty: then there are no launch buttons (Binder,
+  Colab and JupyterHub all open the chapter from the repository), and the install cell points
+  nowhere; it tells a reader without the library how to install it from a clone.
 """
 from __future__ import annotations
 
@@ -25,35 +28,50 @@ MATHJAX = "mathjax@3.2.2"
 AXE = "axe-core@4.14.1"  # for the accessibility tests only
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / ".cache" / "vendor"
-INSTALL_CELL = '''try:
-    import lectures_lib  # noqa: F401
-except ImportError:  # Colab or Binder: install the course library first
+INSTALL_HEAD = "try:\n    import lectures_lib  # noqa: F401\n"  # how every install cell starts
+# The install cell once _config.yml has the repository's address: Colab installs the library from it.
+INSTALL_CELL = INSTALL_HEAD + '''except ImportError:  # Colab or Binder: install the course library first
     %pip install -q "lectures-lib @ git+{url}"'''
+# The install cell while it has none: nothing to install from, so say how to get the library.
+NO_ADDRESS_CELL = INSTALL_HEAD + '''except ImportError:  # a kernel without the course library
+    raise ModuleNotFoundError(
+        "This chapter needs the course library lectures_lib, which this Python does not have. "
+        "In a clone of the course repository, either run `make venv` and open the chapter with "
+        "`.venv/bin/jupyter lab`, or install the library into this kernel's environment with "
+        "`pip install '.[widgets]'` and restart the kernel.") from None'''
 
 
 def repository_url(root: Path = ROOT) -> str:
+    """``repository.url`` of ``_config.yml``: "" until the course is published."""
     import yaml
 
-    return yaml.safe_load((root / "_config.yml").read_text(encoding="utf8"))["repository"]["url"]
+    return (yaml.safe_load((root / "_config.yml").read_text(encoding="utf8"))["repository"]["url"] or "").strip()
+
+
+def install_cell(url: str) -> str:
+    """The source of the chapters' install cell for the repository address ``url`` ("": none)."""
+    return INSTALL_CELL.format(url=url) if url else NO_ADDRESS_CELL
 
 
 def is_install_cell(cell) -> bool:
-    return cell["cell_type"] == "code" and "%pip install" in "".join(cell["source"])
+    return cell["cell_type"] == "code" and "".join(cell["source"]).startswith(INSTALL_HEAD)
 
 
 def sync_install_cells(root: Path = ROOT) -> list[Path]:
     """Rewrite the install cell of every chapter from ``_config.yml``; only that cell changes.
     Returns the notebooks that changed."""
-    source = INSTALL_CELL.format(url=repository_url(root)).splitlines(keepends=True)
+    source = install_cell(repository_url(root)).splitlines(keepends=True)
     changed = []
     for path in sorted((root / "book").glob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf8"))
         cells = [c for c in nb["cells"] if is_install_cell(c)]
         if len(cells) != 1:
-            raise ValueError(f"{path} has {len(cells)} install cells (code cells running %pip install), not 1")
+            raise ValueError(f"{path} has {len(cells)} install cells (code cells starting {INSTALL_HEAD!r}), not 1")
         if cells[0]["source"] != source:
             cells[0]["source"] = source
-            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf8")
+            staged = path.with_name(path.name + ".partial")  # a chapter is replaced whole or not at all
+            staged.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf8")
+            staged.replace(path)
             changed.append(path)
     return changed
 
@@ -105,7 +123,15 @@ def vendor_axe(dest: Path = ROOT / ".cache" / "test-vendor") -> Path:
     return vendor_npm(AXE, dest, "axe-core", keep=lambda n: n == "package/axe.min.js") / "axe.min.js"
 
 
+def launch_buttons(theme_options: dict) -> dict:
+    """The launch buttons to draw: those of ``_config.yml``, or none while it has no repository
+    address (each opens the chapter from the repository; sphinx-book-theme would fail on them)."""
+    return theme_options.get("launch_buttons", {}) if theme_options.get("repository_url") else {}
+
+
 def config_inited(app, config):
+    config.html_theme_options = {**config.html_theme_options,
+                                 "launch_buttons": launch_buttons(config.html_theme_options)}
     VENDOR.mkdir(parents=True, exist_ok=True)
     vendor_mathjax(VENDOR)
     config.html_static_path = list(config.html_static_path) + [str(VENDOR), str(Path(__file__).parents[1] / "_static")]
