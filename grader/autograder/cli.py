@@ -9,7 +9,9 @@ included); write ``autograde-report.csv``; print a line per student. Feedback pa
 nbgrader's ``generate_feedback``, as in nbgrader's own workflow a step after grading (and after
 manual grading); ``--feedback`` renders them in the same run, in the workers. A re-graded
 submission's old feedback page is removed, so no stale score can be released. A re-run never
-touches a manual score an instructor gave in the formgrader; the feedback then shows it.
+touches a manual score an instructor gave in the formgrader; the feedback then shows it. One
+run per course at a time (``courselock``; ``--wait`` waits for it); ``--similarity`` then writes
+the similarity report.
 """
 from __future__ import annotations
 
