@@ -61,6 +61,9 @@ def main(argv=None) -> int:
     except courselock.Busy as exc:
         print(f"autograde: {exc}", file=sys.stderr)
         return 75  # EX_TEMPFAIL: try again later
+    except uids.StateError as exc:  # the machine, not the user's command
+        print(f"autograde: {exc}", file=sys.stderr)
+        return 1
     except (ValueError, SpecError) as exc:
         print(f"autograde: error: {exc}", file=sys.stderr)
         return 2

@@ -27,6 +27,10 @@ SUBORDINATE = ("/etc/subuid", "/etc/subgid")
 _held = None  # (uid, fd) claimed for this worker process's whole life
 
 
+class StateError(RuntimeError):
+    """STATE cannot be used safely (it is not a root-owned 0700 directory, or cannot be made one)."""
+
+
 @contextlib.contextmanager
 def claim():
     """A uid for the duration of a ``with`` block."""
@@ -82,7 +86,10 @@ def _claim():
 
 def _lock(locks: str, name: str) -> int:
     """An exclusive lock on ``locks/name``, a file opened without following a symlink."""
-    fd = os.open(os.path.join(locks, name), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(os.path.join(locks, name), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError as exc:  # a symlink put in its place (ELOOP), ...
+        raise StateError(f"cannot open the lock {os.path.join(locks, name)}: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -94,13 +101,16 @@ def _lock(locks: str, name: str) -> int:
 def _directory(name: str) -> str:
     """``STATE/name``, made 0700; refused when it or STATE is a symlink, not ours, or open to others."""
     for path in (STATE, STATE / name):
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(path, 0o700)
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path, 0o700)
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:  # a symlink (ELOOP), a missing or read-only /run, ...
+            raise StateError(f"cannot use {path} for the sandboxes' locks and scratch folders: {exc.strerror}") from None
         info = os.fstat(fd)
         os.close(fd)
         if info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
-            raise RuntimeError(f"{path} must be a directory of uid {os.geteuid()} with mode 0700; it is uid "
+            raise StateError(f"{path} must be a directory of uid {os.geteuid()} with mode 0700; it is uid "
                                f"{info.st_uid}, mode {stat.S_IMODE(info.st_mode):o}")
     return str(STATE / name)
 
