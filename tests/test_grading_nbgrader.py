@@ -241,3 +241,14 @@ def test_the_grader_failing_on_a_submission_is_a_non_zero_exit_and_a_summary(tmp
     done = run(BIN / "autograde", tmp_path, "--jobs", "1", check=False)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "internal grading error" in done.stdout and "1 submission(s) got no verdict" in done.stderr
+
+
+def test_a_similarity_report_that_fails_is_named_and_makes_the_status_1(course, monkeypatch, capsys):
+    from autograder import cli, similarity
+
+    def fails(course_dir, assignment):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(similarity, "write", fails)
+    assert cli.Grader(course[0], 1, 5, None).similarity(["optimizers"]) == 1
+    assert "autograde: the similarity report of optimizers failed: ValueError: boom" in capsys.readouterr().err

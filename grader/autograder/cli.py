@@ -112,18 +112,29 @@ class Grader:
         print(f"report: {self.course / REPORT}")
         print(f"feedback: {self.course / 'feedback'}/<student>/<assignment>/" if self.with_feedback else
               "feedback: nbgrader generate_feedback (or autograde --feedback) renders the pages")
-        if similar:  # flags for the instructor; it never touches a score
-            from . import similarity  # copydetect and pygments: a second to import, only when asked for
-
-            for assignment in assignments:
-                print(f"similarity: {similarity.write(self.course, assignment)}")
+        status = 0
         if failed:
             print(f"{failed} submission(s) could not be graded: see the status column")
         if internal:  # the grader failed, not the submission: the run did not do its job
             print(f"autograde: {internal} submission(s) got no verdict because the grader itself failed "
                   f"(status '{INTERNAL}...'); fix that and run again", file=sys.stderr)
-            return 1
-        return 0
+            status = 1
+        return max(status, self.similarity(assignments)) if similar else status
+
+    def similarity(self, assignments) -> int:
+        """Each assignment's similarity report (flags for the instructor; it never touches a score);
+        1 when one could not be written (the grades above are written all the same)."""
+        from . import similarity  # copydetect and pygments: a second to import, only when asked for
+
+        status = 0
+        for assignment in assignments:
+            try:
+                print(f"similarity: {similarity.write(self.course, assignment)}")
+            except Exception as exc:  # noqa: BLE001 - say which report failed, keep the run's other messages
+                print(f"autograde: the similarity report of {assignment} failed: {type(exc).__name__}: {exc}",
+                      file=sys.stderr)
+                status = 1
+        return status
 
     def release(self, assignment):
         """nbgrader generate_assignment, when release/ is stale or the gradebook lacks the assignment."""
