@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from autograder import uids
-from homework.courses import CLI, course, report, submit
+from homework.courses import CLI, autograde, course, report, sandbox_processes, submit
 
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 KINDS = ["correct", "rprop_no_backtracking", "nesterov_lr_twice", "quickprop_slides_sign", "rprop_swapped_etas",
@@ -23,11 +23,6 @@ def course_with_submissions(where: Path) -> Path:
     for i, kind in enumerate(KINDS):
         submit(where, f"s{i}_{kind}", kind)
     return where
-
-
-def sandbox_processes():
-    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout.splitlines()
-    return [ln for ln in out if uids.FIRST_UID <= int(ln.split()[0]) < uids.FIRST_UID + uids.COUNT]
 
 
 def held_uids():
@@ -51,7 +46,7 @@ def wait_for(condition, seconds=120):
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     course = course_with_submissions(tmp_path_factory.mktemp("faults") / "clean")
-    subprocess.run([str(CLI), str(course), "--jobs", "2"], check=True, capture_output=True)
+    autograde(course, "--jobs", "2")
     return report(course)
 
 
@@ -87,8 +82,7 @@ def test_sigkill_mid_batch_again_and_again_then_finishing_gives_a_clean_runs_gra
         run.send_signal(signal.SIGKILL)
         run.wait()
     wait_for(lambda: not sandbox_processes() and not held_uids(), 30)  # the killed runs' workers died too
-    done = subprocess.run([str(CLI), str(course), "--jobs", "2"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    autograde(course, "--jobs", "2")
     assert report(course) == clean_run
     assert sandbox_processes() == []
     assert os.listdir(uids.STATE / "scratch") == []  # no student's code left behind

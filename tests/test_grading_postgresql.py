@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from homework.courses import CLI, course, expected_score, report, submit
+from homework.courses import CLI, autograde, course, expected_score, report, submit
 
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 
@@ -60,13 +60,6 @@ def server():
         shutil.rmtree(base, ignore_errors=True)
 
 
-def grade(course_dir, url, *extra):
-    done = subprocess.run([str(CLI), str(course_dir), "--db-url", url, "--jobs", "2", *extra],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return done.stdout
-
-
 def test_the_round_trip_a_regrade_and_a_manual_score_on_postgresql(server, tmp_path):
     from nbgrader.api import Gradebook
 
@@ -75,14 +68,14 @@ def test_the_round_trip_a_regrade_and_a_manual_score_on_postgresql(server, tmp_p
     assert not (c / "gradebook.db").exists()  # everything went to PostgreSQL
     submit(c, "ada", "correct")
     submit(c, "bob", "rprop_no_backtracking")
-    grade(c, url)
+    autograde(c, "--db-url", url, "--jobs", "2")
     with Gradebook(url.replace("postgresql://", "postgresql+psycopg://")) as gb:
         assert gb.find_submission("optimizers", "ada").score == expected_score("correct") == 32
         assert gb.find_submission("optimizers", "bob").score == expected_score("rprop_no_backtracking") == 28
         gb.find_grade("rprop_backtracking", "optimizers", "optimizers", "bob").manual_score = 3.0
         gb.db.commit()
     submit(c, "ada", "nesterov_lr_twice")  # a resubmission
-    out = grade(c, url, "--feedback")
+    out = autograde(c, "--db-url", url, "--jobs", "2", "--feedback")
     assert "1 to grade" in out
     assert report(c)["ada"]["score"] == "30" and report(c)["bob"]["score"] == "31"  # the manual score is kept
     page = (c / "feedback" / "bob" / "optimizers" / "optimizers.html").read_text()

@@ -22,6 +22,7 @@ line says what it defends against:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -270,16 +271,10 @@ def _kill_uid(uid):
     """SIGKILL every live process of ``uid`` (forks that escaped the session), until none is left
     (a process forking while we scan is caught on a later pass; zombies are not waited for)."""
     for _ in range(40):
-        found = False
-        for proc in Path("/proc").iterdir():
-            if not proc.name.isdigit():
-                continue
-            try:
-                if proc.stat().st_uid == uid and (proc / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                    os.kill(int(proc.name), signal.SIGKILL)
-                    found = True
-            except (OSError, ProcessLookupError, IndexError):
-                pass
-        if not found:
+        pids = [pid for pid, owner in uids.live_processes() if owner == uid]
+        if not pids:
             return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)

@@ -70,7 +70,8 @@ def clean():
 
 
 def _claim():
-    locks, busy, ranges = _directory("uids"), _process_uids(), _subordinate_ranges()
+    locks, ranges = _directory("uids"), _subordinate_ranges()
+    busy = {uid for _, uid in live_processes()}
     for uid in range(FIRST_UID, FIRST_UID + COUNT):
         if uid in busy or _has_account(uid) or any(a <= uid < b for a, b in ranges):
             continue
@@ -138,11 +139,12 @@ def _subordinate_ranges() -> list:
     return ranges
 
 
-def _process_uids() -> set:
-    """The uids every live process runs as."""
-    uids = set()
-    for proc in os.listdir("/proc"):
-        if proc.isdigit():
-            with contextlib.suppress(OSError):
-                uids.add(os.stat(f"/proc/{proc}").st_uid)
-    return uids
+def live_processes() -> list:
+    """(pid, uid) of every process that is not a zombie (one that is still running)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append((int(pid), os.stat(f"/proc/{pid}").st_uid))
+    return found

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import uids
 from homework.variants import CORRECT, WRONG
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +20,7 @@ def course(where: Path, *cli_args) -> Path:
     where.mkdir(parents=True)
     shutil.copy(ROOT / "assignments" / "nbgrader_config.py", where)
     shutil.copytree(ROOT / "assignments" / "source", where / "source")
-    subprocess.run([str(CLI), str(where), *cli_args], check=True, capture_output=True)
+    autograde(where, *cli_args)
     return where
 
 
@@ -55,3 +56,16 @@ def expected_score(kind: str) -> float:
     pts = points()
     part, _, lost = WRONG[kind] if kind in WRONG else ("", "", ())
     return sum(pts.values()) - sum(pts[f"{part}_{b}"] for b in lost)
+
+
+def sandbox_processes() -> list:
+    """``ps`` lines of the processes running as a throwaway uid (read by ps, not by the grader)."""
+    out = subprocess.run(["ps", "-eo", "uid=,pid=,args="], capture_output=True, text=True).stdout.splitlines()
+    return [ln for ln in out if uids.FIRST_UID <= int(ln.split()[0]) < uids.FIRST_UID + uids.COUNT]
+
+
+def autograde(course: Path, *args) -> str:
+    """Run ``autograde COURSE *args``; it must exit 0; its stdout."""
+    done = subprocess.run([str(CLI), str(course), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return done.stdout
