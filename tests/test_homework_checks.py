@@ -163,3 +163,71 @@ def test_mangled_replies_are_a_reason_not_a_crash():
     junk = iter([5, {"state": "x"}, {"w": [[1, 2]], "state": {}}, {"raised": 7}, None, {"w": "abc"}] * 10000)
     result = judge.judge(MATERIAL, "rprop", lambda request: next(junk))
     assert not any(c.earned for c in result.values()) and all(c.first for c in result.values())
+
+
+@pytest.mark.parametrize("part", sorted(CORRECT))
+def test_one_round_trip_per_step_and_no_input_before_its_answer(part):
+    """The judge batches step k of every scenario into one request: a part costs one round trip
+    per step of its longest scenario (plus the inits), and no scenario is sent step k+1 before
+    its step k was answered."""
+    collector, answered, trips = Collector(load(part, CORRECT[part]), MATERIAL.problems(part)), {}, []
+
+    def call(request):
+        assert request["op"] == "batch"
+        trips.append(len(request["requests"]))
+        for r in request["requests"]:
+            if r["op"] == "step":
+                sc, w = r["scenario"], r["w"]
+                want = judge.trajectories(MATERIAL, part)[sc][2][answered.get(sc, 0)][0]
+                assert np.array_equal(w, want), (sc, answered.get(sc, 0))  # the next unanswered step
+        reply = json.loads(json.dumps(collector(request)))
+        for r in request["requests"]:
+            if r["op"] == "step":
+                answered[r["scenario"]] = answered.get(r["scenario"], 0) + 1
+        return reply
+
+    assert all(c.earned for c in judge.judge(MATERIAL, part, call).values())
+    steps = [len(s) for _, _, s in judge.trajectories(MATERIAL, part)]
+    assert len(trips) == 1 + max(steps) and sum(trips) == len(steps) + sum(steps)
+    assert answered == dict(enumerate(steps))
+
+
+@pytest.mark.parametrize("part", sorted(CORRECT))
+def test_no_scenario_input_is_another_scenarios_later_input(part):
+    """What makes a round's batch safe (``judge.rounds``): an input w sent at step k is never
+    another scenario's input at a different step, which would be the answer to one of its steps."""
+    seen = {}
+    for i, (_, _, steps) in enumerate(judge.trajectories(MATERIAL, part)):
+        for k, (w, _, _) in enumerate(steps):
+            seen.setdefault(w.tobytes(), set()).add((i, k))
+    shared = [at for at in seen.values() if len({i for i, _ in at}) > 1]
+    assert all(len({k for _, k in at}) == 1 for at in shared), shared
+
+
+def test_a_step_that_raises_systemexit_spoils_only_its_own_reply():
+    class Exits:
+        def __init__(self, **kwargs):
+            pass
+
+        def init(self, w):
+            return {"delta": np.ones_like(w), "g_prev": np.zeros_like(w), "dw": np.zeros_like(w)}
+
+        def step(self, objective, w, state):
+            if w.size == 1:
+                raise SystemExit(3)
+            return w, state
+
+    problems = MATERIAL.problems("rprop")
+    collector = Collector(Exits, problems)
+    requests = [{"op": "init", "scenario": i} for i in range(len(problems))]
+    collector({"op": "batch", "requests": requests})
+    w0 = [p.w0.tolist() for p in problems]
+    state = [collector({"op": "init", "scenario": i})["state"] for i in range(len(problems))]
+    got = collector({"op": "batch", "requests": [{"op": "step", "scenario": i, "w": w0[i], "state": state[i]}
+                                                 for i in range(len(problems))]})["replies"]
+    sizes = [len(w) for w in w0]
+    assert 1 in sizes and any(s > 1 for s in sizes)
+    for size, reply in zip(sizes, got):
+        assert ("raised" in reply) == (size == 1), reply
+        if size == 1:
+            assert reply["raised"] == "your step raised SystemExit: 3"

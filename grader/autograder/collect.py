@@ -2,9 +2,11 @@
 
 This is the only grading code that runs next to student code (in the sandbox, or in the notebook
 for ``checks.check``). It holds no answer: it imports no reference optimizer and is given one
-step's input at a time (``{"op": "step", "scenario": i, "w": ..., "state": ...}``); the judge sends
-the next input only after it has read this one's output, so nothing that could answer a step is
-anywhere in the student's process before the step has been answered. Its integrity therefore
+step's input per scenario at a time (``{"op": "step", "scenario": i, "w": ..., "state": ...}``, or a
+``{"op": "batch", "requests": [...]}`` of such requests for different scenarios, answered in one
+reply, to save round trips); the judge sends a scenario's next input only after it has read this
+one's output, so nothing that could answer a step is anywhere in the student's process before the
+step has been answered. Its integrity therefore
 does not matter: student code that replaces these functions or writes on the channel can only
 spoil its own answers.
 
@@ -17,7 +19,7 @@ import warnings
 # Student code runs in this process after this module is imported: take our own references to
 # every builtin and numpy function used here, so redefining np.asarray, builtins.len and the
 # like in a notebook changes what the student's code does, never how it is recorded.
-from builtins import Exception, dict, float, getattr, int, isinstance, len, str, tuple, type  # noqa: A004
+from builtins import BaseException, Exception, dict, float, getattr, int, isinstance, len, str, tuple, type  # noqa: A004
 
 import numpy as np
 
@@ -48,6 +50,8 @@ class Collector:
         self._cls, self._problems, self._opts = cls, problems, {}
 
     def __call__(self, request):
+        if request["op"] == "batch":  # each request on its own: one that raises spoils only its reply
+            return {"replies": [_one(self, r) for r in request["requests"]]}
         scenario = self._problems[request["scenario"]]
         if request["op"] == "init":
             try:
@@ -60,6 +64,13 @@ class Collector:
         if opt is None:
             return {"raised": "your class could not be constructed"}
         return _guard(lambda: _step(opt, scenario.objective, request["w"], request["state"]), "your step")
+
+
+def _one(collector, request):
+    try:
+        return collector(request)
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code
+        return {"raised": f"your step raised {type(exc).__name__}: {exc}"}
 
 
 def _step(opt, objective, w, state):

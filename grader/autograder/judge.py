@@ -84,30 +84,77 @@ def trajectories(material, part: str) -> list:
 
 def judge(material, part: str, call) -> dict:
     """{behaviour: rules.Count} for the student's side ``call(request) -> reply`` (plain data).
-    ``call`` may raise ``Stopped``: every behaviour not yet failed then fails with its reason."""
-    P = material.parts[part]
+    ``call`` may raise ``Stopped``: every behaviour not yet failed then fails with its reason.
+
+    Requests go out in rounds (``rounds``): round k holds step k of every scenario, in one
+    ``batch`` request, so a part costs as many round trips as its longest scenario has steps; each
+    scenario still gets its step k+1 only after its step k was answered. The replies are then held
+    to the rules one scenario after another, in order, as if the scenarios had run one by one."""
+    P, trajs = material.parts[part], trajectories(material, part)
     tally = rules.Tally(tuple(P.behaviours))
+    inits, replies = [None] * len(trajs), [[] for _ in trajs]
     with np.errstate(all="ignore"):
         try:
-            for i, (sc, ref, steps) in enumerate(trajectories(material, part)):
-                tally.name, tally.d = sc.name, sc.w0.size
-                reply = call({"op": "init", "scenario": i})
-                if not isinstance(reply, dict) or "constructor" in reply:
-                    why = reply.get("constructor") if isinstance(reply, dict) else "the grader could not read a reply"
-                    for b in P.behaviours:
-                        tally.fail(b, f"{tally.where()}{why}")
-                    continue
-                _check_init(tally, P, reply, _student(P, ref.init(sc.w0)), sc.w0.size)
-                replies = []
-                for w, state, _ in steps:
-                    given = {key: v if key == "k" else v.tolist() for key, v in _student(P, state).items()}
-                    replies.append(call({"op": "step", "scenario": i, "w": w.tolist(), "state": given}))
-                P.rules(tally, ref, _Batch(P, sc, ref, steps, replies))
+            inits = _batch(call, [{"op": "init", "scenario": i} for i in range(len(trajs))])
+            started = [i for i, reply in enumerate(inits) if _constructed(reply)]
+            for batch in rounds(material, part, started):
+                requests = [{"op": "step", "scenario": i, "w": trajs[i][2][k][0].tolist(),
+                             "state": _given(P, trajs[i][2][k][1])} for i, k in batch]
+                for (i, _), reply in zip(batch, _batch(call, requests)):
+                    replies[i].append(reply)
         except Stopped as exc:
+            done = [i for i, (_, _, steps) in enumerate(trajs) if inits[i] is not None
+                    and (not _constructed(inits[i]) or len(replies[i]) == len(steps))]
+            for i in done:  # what was answered in full is judged as usual; the rest is the stop
+                _judge_scenario(tally, P, trajs[i], inits[i], replies[i])
+            tally.name = next((trajs[i][0].name for i in range(len(trajs)) if i not in done), tally.name)
             for b in P.behaviours:
                 if not tally.counts[b].failed:
                     tally.fail(b, f"{tally.where()}{exc}")
+            return tally.counts
+        for traj, init, answered in zip(trajs, inits, replies):
+            _judge_scenario(tally, P, traj, init, answered)
     return tally.counts
+
+
+def _judge_scenario(tally, P, traj, init, replies):
+    sc, ref, steps = traj
+    tally.name, tally.d = sc.name, sc.w0.size
+    if not _constructed(init):
+        why = init.get("constructor") if isinstance(init, dict) else "the grader could not read a reply"
+        for b in P.behaviours:
+            tally.fail(b, f"{tally.where()}{why}")
+        return
+    _check_init(tally, P, init, _student(P, ref.init(sc.w0)), sc.w0.size)
+    P.rules(tally, ref, _Batch(P, sc, ref, steps, replies))
+
+
+def _constructed(reply):
+    return isinstance(reply, dict) and "constructor" not in reply
+
+
+def rounds(material, part: str, scenarios) -> list:
+    """[(scenario, step), ...] per round trip: step k of every scenario in ``scenarios`` in round k.
+    Sending them together tells the student's side nothing it has not answered, as long as no
+    scenario's input is another's input at a later step (the scenarios are different problems;
+    ``tests/test_homework_checks.py`` checks it for the homework)."""
+    steps = {i: len(trajectories(material, part)[i][2]) for i in scenarios}
+    return [[(i, k) for i in scenarios if k < steps[i]] for k in range(max(steps.values(), default=0))]
+
+
+def _batch(call, requests):
+    """Replies to ``requests`` in one round trip (a reply that is not a list of as many stands for each)."""
+    if not requests:
+        return []
+    reply = call({"op": "batch", "requests": requests})
+    got = reply.get("replies") if isinstance(reply, dict) else None
+    if isinstance(got, list) and len(got) == len(requests):
+        return got
+    return [reply if isinstance(reply, dict) and "raised" in reply else None] * len(requests)
+
+
+def _given(P, state):
+    return {key: v if key == "k" else v.tolist() for key, v in _student(P, state).items()}
 
 
 def _student(P, state):
