@@ -161,3 +161,21 @@ def test_the_linear_rate_bound_holds_at_every_step():
     gap = trace.loss - q.min_value()
     ratio = gap / (gap[0] * (convergence.gd_rate(q.A, 0.1) ** 2) ** np.arange(len(gap)))
     assert ratio[0] == 1.0 and ratio[1:].max() < 1.0  # below the bound at every step
+
+
+def test_the_rate_becomes_constant_only_once_the_slowest_direction_dominates():
+    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)  # the chapter's run
+    gap = gd(q, [3.0, 2.0], 0.1, 60).loss - q.min_value()
+    ratio = gap[1:] / gap[:-1]
+    assert abs(ratio[5] - 0.64) > 1e-3  # early on the faster direction still shows
+    assert np.all(np.abs(ratio[20:] - 0.64) < 1e-4)
+
+
+@pytest.mark.parametrize("kappa", [3.0, 10.0])
+def test_at_eta_equal_to_eta_i_opt_that_direction_does_not_oscillate_but_lands_in_one_step(kappa):
+    q = objectives.Quadratic(np.diag([1.0, kappa]))
+    eta = convergence.eta_opt(kappa)  # the steep direction's eta_i,opt
+    tr = gd(q, [-4.0, 2.0], eta, 5)
+    assert np.all(tr.w[1:, 1] == 0.0)  # w_2 at its minimum after one step, and stays there
+    assert convergence.regime(eta, kappa) == "optimal"
+    assert convergence.regime(1.5 * eta, kappa) == "oscillating"

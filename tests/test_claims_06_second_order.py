@@ -164,3 +164,11 @@ def test_scaling_the_axes_maps_the_ellipse_to_a_circle_and_gd_to_a_curvature_sca
     S = sa["eigenvectors"] @ scaled["map"]  # the slides' A^0.5 = E Lambda^0.5 E^T: the scaled map, rotated back
     np.testing.assert_allclose(S, convergence.sqrtm(q.A), atol=1e-12)
     assert sa["gd"].loss[-1] - q.min_value() > 1e6 * (sa["normalised"].loss[-1] - q.min_value())
+
+
+def test_plain_newton_from_inside_the_band_at_0_5_steps_uphill_and_overshoots_the_saddle():
+    w = np.array([1.5, 0.5])
+    g2 = WELL.grad(w)[1]
+    w1 = optim.minimize(WELL, w, optim.Newton(), max_iter=1, tol=0.0).w[1]
+    assert (w1[1] - w[1]) * g2 > 0  # the step along w_2 is along the gradient: uphill
+    assert w1[1] < 0  # past the saddle at 0, to the other side

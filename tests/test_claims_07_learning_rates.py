@@ -106,3 +106,18 @@ def test_reduce_on_plateau_with_held_out_monitor():
     for tr in res.values():  # both plateau rules end lower than the fixed rate on both sets
         assert tr.loss[-1] < fixed.loss[-1] and held.value(tr.w[-1]) < held.value(fixed.w[-1])
     assert held.value(res["train"].w[-1]) < held.value(res["held"].w[-1])
+
+
+def test_finite_budgets_freeze_for_good_while_inverse_time_decay_keeps_creeping():
+    def end(lr, steps):
+        return optim.minimize(E, [-1.6], optim.GradientDescent(lr), max_iter=steps, tol=0.0).w[-1][0]
+
+    for lr in (schedules.exponential(0.3, 0.05), schedules.quadratic(0.3)):  # budget spent: frozen short
+        assert abs(end(lr, 2000) - end(lr, 200)) < 1e-3 and end(lr, 2000) < GLOBAL - 0.3
+    lin = [end(schedules.linear(0.3), n) for n in (200, 2000, 20000)]
+    assert lin[0] + 0.1 < lin[1] < lin[2] < GLOBAL - 0.3  # short, but still moving towards the global well
+
+
+def test_exercise_2_the_larger_exponential_budget_reaches_the_global_minimum():
+    tr = optim.minimize(E, [-1.6], optim.GradientDescent(schedules.exponential(0.3, 0.01)), max_iter=400, tol=0.0)
+    assert tr.w[-1][0] == pytest.approx(GLOBAL, abs=1e-3)

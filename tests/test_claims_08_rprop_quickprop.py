@@ -136,3 +136,12 @@ def test_the_rprop_walkthrough_is_the_slides_procedure():
     w_star = optim.minimize(soft, [0.0], optim.Newton(), max_iter=50, tol=1e-15).w[-1, 0]
     assert abs(soft.grad(np.array([w_star]))[0]) < 1e-12
     assert abs(walk[-1]["w_next"] - w_star) < 0.05 < abs(walk[first_flip]["w"] - w_star)  # near the minimum
+
+
+def test_rprop_plus_backtracking_step_is_not_minus_sign_d_times_delta():
+    q = objectives.Quadratic([[2.0]], b=[-2.0])  # Poll 3's E = (w - 1)^2 from 1.3, delta0 = 0.5
+    w = optim.minimize(q, [1.3], optim.Rprop(delta0=0.5, variant="Rprop+"), max_iter=2, tol=0.0).w[:, 0]
+    d_at_flip = q.grad(np.array([w[1]]))[0]  # negative: the sign flipped at 0.8
+    assert d_at_flip < 0
+    assert w[2] - w[1] == pytest.approx(0.5)  # the backtracking step undoes the 0.5 step ...
+    assert w[2] - w[1] != pytest.approx(-np.sign(d_at_flip) * 0.25)  # ... not -sign(D) times the halved delta

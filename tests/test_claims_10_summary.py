@@ -42,3 +42,15 @@ def test_newton_wins_every_race_in_steps_and_no_first_order_method_wins_everywhe
     fastest = {p: min((k, m) for m, k in row.items() if m in first_order and k is not None)[1]
                if any(row[m] is not None for m in first_order) else None for p, row in steps.items()}
     assert list(fastest.values()) == ["Quickprop", "Nesterov", None, None]
+
+
+def test_momentum_methods_are_not_superior_everywhere():
+    steps = {}
+    for p in ["quadratic, κ = 10", "quadratic, κ = 100"]:
+        runs, f_star = examples.summary_race(p)
+        steps[p] = {m: optim.steps_to(tr, 1e-6, f_star) for m, tr in runs.items()}
+    easy, hard = steps["quadratic, κ = 10"], steps["quadratic, κ = 100"]
+    assert easy["momentum"] > easy["gradient descent"]  # beta = 0.9 is too much momentum on the easy bowl
+    assert easy["Quickprop"] < min(easy["momentum"], easy["Nesterov"])
+    assert all(s[m] < min(s["momentum"], s["Nesterov"]) for s in (easy, hard) for m in ("Newton", "BFGS"))
+    assert hard["gradient descent"] is None and hard["momentum"] is not None and hard["Nesterov"] is not None
