@@ -192,3 +192,15 @@ def test_a_kernel_writes_only_into_w_and_its_state(opt):
         state = opt.step_(objective, w, state)
     for g, g0 in zip(grads, held):
         np.testing.assert_array_equal(g, g0)  # the objective's gradients are read, never written
+
+
+@pytest.mark.parametrize("n", [1, 5, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK - 2])
+@pytest.mark.parametrize("variant", ["Rprop+", "Rprop-", "iRprop+", "iRprop-"])
+def test_rprop_kernel_agrees_with_its_formula_on_any_length_of_the_last_block(variant, n):
+    """The blocked kernel on vectors shorter than one block, of exactly one, and cut anywhere:
+    every variant's w, Delta, g' and dw equal the formula's bit for bit after each step, from a
+    random state (flips, kept signs and zeros everywhere) with losses that go up and down."""
+    opt = optim.Rprop(variant=variant, delta_max=5.0, delta_min=1e-4)
+    rng = np.random.default_rng(n)
+    grads = [rand(rng, n) for _ in range(3)]
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, n), random_state(opt, rng, n), 6)

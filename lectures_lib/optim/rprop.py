@@ -101,34 +101,36 @@ class Rprop:
         backtrack = self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss)
         forget = self.variant != "Rprop-"
         g = objective.grad(w)
-        # masks as 0/1 factors and unmasked ufuncs: where= loops are not vectorised
-        s, t = scratch(w.size, 2)
-        grew, flipped, kept = scratch(w.size, 3, dtype=bool)
-        index = scratch(w.size, 1, dtype=np.int8)[0]
-        factors = np.array([self.eta_minus, 1.0, self.eta_plus])
+        # Block by block (the temporaries stay in the cache), with masks as 0/1 floats and unmasked
+        # ufuncs (where= loops are not vectorised). Each choice is exact: a mask times a number is
+        # the number or 0, a maximum picks one of its arguments.
+        s, factor, same, t = scratch(w.size, 4)
         for b, m in blocks(w.size):
-            s_, t_, up, down, same, i = s[:m], t[:m], grew[:m], flipped[:m], kept[:m], index[:m]
-            delta, g_prev, dw, g_ = state.delta[b], state.g_prev[b], state.dw[b], g[b]
+            s_, f, keep, t_ = s[:m], factor[:m], same[:m], t[:m]
+            delta, g_prev, dw, w_ = state.delta[b], state.g_prev[b], state.dw[b], w[b]
+            g_ = g[b]
             np.multiply(g_prev, g_, out=s_)
-            np.greater(s_, 0.0, out=up)
-            np.greater_equal(s_, 0.0, out=same)  # not flipped
-            np.logical_not(same, out=down)
-            np.add(up, same, out=i, dtype=np.int8)  # 0 flipped, 1 no sign to compare, 2 same sign
-            np.take(factors, i, out=s_)  # eta_minus, 1, eta_plus
-            np.multiply(delta, s_, out=delta)
-            np.minimum(delta, self.delta_max, out=delta)
-            np.maximum(delta, self.delta_min, out=delta)
+            np.greater(s_, 0.0, out=f)  # 1 where the sign was kept
+            np.greater_equal(s_, 0.0, out=keep)  # 1 where it did not flip (0 where it did)
+            np.multiply(f, self.eta_plus, out=f)  # eta_plus where kept, else 0
+            np.maximum(f, keep, out=f)  # ... 1 where there was no sign to compare
+            np.maximum(f, self.eta_minus, out=f)  # ... eta_minus where it flipped
+            np.multiply(delta, f, out=delta)
+            np.minimum(delta, self.delta_max, out=delta)  # binds only where Delta grew
+            np.maximum(delta, self.delta_min, out=delta)  # binds only where it shrank
             if forget:
-                np.multiply(g_, same, out=g_prev)  # the derivative, 0 where it flipped
+                np.multiply(g_, keep, out=g_prev)  # the derivative, 0 where it flipped
             else:
                 np.copyto(g_prev, g_)
             np.sign(g_prev, out=t_)
             np.multiply(t_, delta, out=t_)  # sign(g) Delta, 0 where the derivative was forgotten
             if backtrack:
-                np.multiply(down, dw, out=s_)
-                np.add(t_, s_, out=t_)  # where it flipped: 0 + dw_prev
-            np.negative(t_, out=dw)
-            np.add(w[b], dw, out=w[b])
+                np.subtract(keep, 1.0, out=keep)  # -1 where it flipped, else 0
+                np.multiply(dw, keep, out=dw)  # where it flipped: undo the previous step
+                np.subtract(dw, t_, out=dw)
+            else:
+                np.negative(t_, out=dw)
+            np.add(w_, dw, out=w_)
         return RpropState(state.k + 1, state.delta, state.g_prev, state.dw, loss)
 
 
