@@ -8,6 +8,12 @@ ipywidgets sliders that redraw through the kernel. ``poll`` makes a self-checkin
 
 Static mode is used when the environment variable ``LECTURES_LIB_STATIC`` is set (the book's
 Sphinx extension sets it) or when ipywidgets is not installed.
+
+A control over numbers is a slider; a control over names (strings: a schedule, a variant, a
+problem), whose values have no order, is a group of radio buttons. Frames are rendered once at
+twice their CSS size (``SCALE``), for 2x screens, as palette WebP, all of one figure's frames the same
+size; the live widget keeps every frame it has drawn, so moving back to a value costs no redraw.
+Text in polls may hold TeX between ``$`` signs; it is typeset like the prose.
 """
 from __future__ import annotations
 
@@ -25,16 +31,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
+DPI = 80          # CSS pixels per figure inch: a figure 8.4 in wide is 672 px on the page
+SCALE = 2         # frames are rendered at SCALE x DPI and shown at DPI: sharp on 2x screens
+KINDS = ("slider", "choice")
 
 
 @dataclass(frozen=True)
 class Control:
-    """A slider over ``values``; ``label`` is shown beside it (plain text or Unicode)."""
+    """A control over ``values``; ``label`` is shown beside it (plain text or Unicode).
+    ``kind``: "slider" (ordered values) or "choice" (radio buttons, for values with no order);
+    by default a choice when any value is a string, else a slider."""
 
     values: Sequence
     label: str = ""
     initial: object = None
     fmt: str = "{:g}"
+    kind: str | None = None
+
+    @property
+    def choice(self) -> bool:
+        if self.kind is None:
+            return any(isinstance(v, str) for v in self.values)
+        return self.kind == "choice"
 
     def text(self, v) -> str:
         return self.fmt.format(v) if isinstance(v, (int, float)) else str(v)
@@ -53,6 +71,10 @@ def explore(draw: Callable, *, alt: str = "", **controls) -> "Explorable":
             raise ValueError(f"control {name!r} has no values")
         if c.initial is not None and c.initial not in list(c.values):
             raise ValueError(f"control {name!r}: initial {c.initial!r} is not one of its values")
+        if c.kind is not None and c.kind not in KINDS:
+            raise ValueError(f"control {name!r}: kind must be one of {KINDS}, got {c.kind!r}")
+    if not alt.strip():
+        raise ValueError("explore needs alt, a sentence saying what the figure shows (its text alternative)")
     n = 1
     for c in controls.values():
         n *= len(c.values)
@@ -66,6 +88,7 @@ class Explorable:
 
     def __init__(self, draw, controls, alt):
         self.draw, self.controls, self.alt = draw, controls, alt
+        self.frames: dict[tuple, bytes] = {}  # every frame drawn so far, by its grid index
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         if _static():
@@ -78,79 +101,160 @@ class Explorable:
     def __repr__(self):
         return f"<explore: {', '.join(f'{k} ({len(c.values)} values)' for k, c in self.controls.items())}>"
 
+    def params(self, idx: tuple) -> dict:
+        return {k: self.controls[k].values[i] for k, i in zip(self.controls, idx)}
+
+    def frame_bytes(self, idx: tuple) -> bytes:
+        """The frame at grid index ``idx`` (one value index per control) as WebP, drawn once."""
+        if idx not in self.frames:
+            self.frames[idx] = image_bytes(self.draw(**self.params(idx)))
+        return self.frames[idx]
+
     def frame(self, **params) -> str:
-        """One figure as a PNG data URI."""
-        fig = self.draw(**params)
-        return png_data_uri(fig)
+        """One figure as a WebP data URI."""
+        return "data:image/webp;base64," + base64.b64encode(image_bytes(self.draw(**params))).decode("ascii")
+
+    def start(self) -> tuple:
+        return tuple(c.start() for c in self.controls.values())
 
     def html(self) -> str:
-        """Every frame, the sliders, and the script that switches frames in the page."""
+        """Every frame, the controls, and the script that switches frames in the page."""
         names = list(self.controls)
-        frames = {}
+        frames, sizes = {}, set()
         for idx in itertools.product(*(range(len(self.controls[k].values)) for k in names)):
-            params = {k: self.controls[k].values[i] for k, i in zip(names, idx)}
-            frames[",".join(map(str, idx))] = self.frame(**params)
-        start = ",".join(str(self.controls[k].start()) for k in names)
+            data = self.frame_bytes(idx)
+            sizes.add(_webp_size(data))
+            frames[",".join(map(str, idx))] = "data:image/webp;base64," + base64.b64encode(data).decode("ascii")
+        if len(sizes) != 1:  # the figure would jump about as the reader moves a control
+            raise ValueError(f"the frames of one figure must have one size (set figsize), got {sorted(sizes)}")
+        (width, height), = sizes
+        start = ",".join(map(str, self.start()))
         data = {"frames": frames, "labels": [[c.text(v) for v in c.values] for c in self.controls.values()]}
-        sliders = "".join(_slider_html(k, c) for k, c in self.controls.items())
+        group = "ll-" + uuid.uuid4().hex[:8]
+        controls = "".join(_choice_html(group, k, c) if c.choice else _slider_html(k, c)
+                           for k, c in self.controls.items())
         return (f'<div class="ll-explore" data-state="{start}">'
-                f'<div class="ll-controls">{sliders}</div>'
+                f'<div class="ll-controls">{controls}</div>'
                 f'<img class="ll-frame" src="{frames[start]}" alt="{html.escape(self.alt)}" '
-                f'style="max-width:100%">'
+                f'width="{width // SCALE}" height="{height // SCALE}">'
                 f'<script type="application/json" class="ll-data">{json.dumps(data)}</script>'
                 f"<script>{_SWITCH_JS}</script></div>")
 
     def widget(self):
-        """ipywidgets sliders that redraw through the kernel."""
+        """ipywidgets controls that redraw through the kernel. A frame is drawn once: moving back
+        to values seen before shows the kept frame (``self.frames``), with no redraw."""
         import ipywidgets as widgets
-        from IPython.display import display
 
-        sliders = {k: widgets.SelectionSlider(options=[(c.text(v), v) for v in c.values],
-                                              value=c.values[c.start()], description=c.label or k,
-                                              continuous_update=False, style={"description_width": "initial"})
-                   for k, c in self.controls.items()}
+        def control(k, c):
+            options = [(c.text(v), i) for i, v in enumerate(c.values)]
+            kind = widgets.RadioButtons if c.choice else widgets.SelectionSlider
+            return kind(options=options, value=c.start(), description=c.label or k,
+                        style={"description_width": "initial"},
+                        **({} if c.choice else {"continuous_update": False}))
 
-        def show(**params):
-            fig = self.draw(**params)
-            display(fig)
-            plt.close(fig)
+        inputs = [control(k, c) for k, c in self.controls.items()]
+        first = self.frame_bytes(self.start())
+        width, height = _webp_size(first)
+        image = widgets.Image(value=first, format="webp", width=width // SCALE, height=height // SCALE)
 
-        out = widgets.interactive_output(show, sliders)
-        return widgets.VBox([widgets.HBox(list(sliders.values())), out])
+        def show(change=None):
+            image.value = self.frame_bytes(tuple(i.value for i in inputs))
+
+        for i in inputs:
+            i.observe(show, names="value")
+        box = widgets.VBox([widgets.HBox(inputs), image])
+        box.image, box.inputs = image, inputs  # for the benchmark and the tests
+        _fill_when_idle(self)
+        return box
 
 
-def png_data_uri(fig, dpi: int = 80, colors: int = 128) -> str:
-    """A figure as a small PNG data URI (a palette of ``colors`` keeps a page of frames light)."""
+def _fill_when_idle(ex: "Explorable") -> None:
+    """In a kernel (ipykernel runs an asyncio loop in the main thread), draw the frames not yet
+    drawn one at a time between the reader's messages, so that later moves only show a kept
+    frame; a move to a frame not yet drawn draws it at once. Outside a running loop: nothing."""
+    import asyncio
+
+    try:
+        loop = asyncio.get_event_loop()
+    except RuntimeError:
+        return
+    if not loop.is_running():
+        return
+    todo = [idx for idx in itertools.product(*(range(len(c.values)) for c in ex.controls.values()))
+            if idx not in ex.frames]
+
+    def step():
+        if todo:
+            ex.frame_bytes(todo.pop(0))
+            loop.call_later(0.01, step)  # let a waiting message in first
+
+    loop.call_later(0.1, step)
+
+
+def image_bytes(fig, dpi: int = DPI * SCALE, colors: int = 128) -> bytes:
+    """A figure as a palette WebP (lossless over ``colors`` colours: small, and sharp lines), at
+    ``dpi``, the figure's own size (no tight bounding box: every frame of a figure is one size)."""
     from PIL import Image
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     buf.seek(0)
     small = io.BytesIO()
-    Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(small, "PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(small.getvalue()).decode("ascii")
+    Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(
+        small, "WEBP", lossless=True, method=4)
+    return small.getvalue()
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).size
 
 
 def _slider_html(name, c: Control) -> str:
     label = html.escape(c.label or name)
-    return (f'<label class="ll-control" style="margin-right:1.5em">{label} '
-            f'<input class="ll-range" type="range" name="{html.escape(name)}" min="0" '
+    return (f'<label class="ll-control">{label} '
+            f'<input class="ll-range ll-input" type="range" name="{html.escape(name)}" min="0" '
             f'max="{len(c.values) - 1}" step="1" value="{c.start()}" aria-label="{label}"> '
             f'<output>{html.escape(c.text(c.values[c.start()]))}</output></label>')
 
 
+def _choice_html(group, name, c: Control) -> str:
+    """Radio buttons in a fieldset (its legend names the group; arrows move between them)."""
+    buttons = "".join(f'<label><input type="radio" name="{group}-{html.escape(name)}" value="{i}"'
+                      f'{" checked" if i == c.start() else ""}> {html.escape(c.text(v))}</label>'
+                      for i, v in enumerate(c.values))
+    return (f'<fieldset class="ll-control ll-choice ll-input" data-name="{html.escape(name)}">'
+            f'<legend>{html.escape(c.label or name)}</legend>{buttons}</fieldset>')
+
+
+# Frames are data URIs in a notebook; the book's build moves them into files, which the page
+# fetches only when the reader asks for them (all of one figure's at the first move).
 _SWITCH_JS = """(function (root) {
   var data = JSON.parse(root.querySelector('script.ll-data').textContent);
   var img = root.querySelector('img.ll-frame');
-  var inputs = Array.prototype.slice.call(root.querySelectorAll('input.ll-range'));
-  function update() {
-    var key = inputs.map(function (i) { return i.value; }).join(',');
-    img.src = data.frames[key];
-    inputs.forEach(function (i, j) { i.parentNode.querySelector('output').textContent = data.labels[j][i.value]; });
-    root.setAttribute('data-state', key);
+  var controls = Array.prototype.slice.call(root.querySelectorAll('.ll-input'));
+  var fetched = false;
+  function value(c) {
+    if (c.tagName === 'INPUT') return c.value;
+    var on = c.querySelector('input:checked');
+    return on ? on.value : '0';
   }
-  inputs.forEach(function (i) { i.addEventListener('input', update); });
+  function update() {
+    var key = controls.map(value).join(',');
+    img.src = data.frames[key];
+    controls.forEach(function (c, j) {
+      var out = c.parentNode.querySelector('output');
+      if (c.tagName === 'INPUT' && out) out.textContent = data.labels[j][c.value];
+    });
+    root.setAttribute('data-state', key);
+    if (!fetched) {
+      fetched = true;
+      Object.keys(data.frames).forEach(function (k) { (new Image()).src = data.frames[k]; });
+    }
+  }
+  controls.forEach(function (c) { c.addEventListener(c.tagName === 'INPUT' ? 'input' : 'change', update); });
 })(document.currentScript.parentNode);"""
 
 
@@ -170,19 +274,31 @@ class Poll:
     def _repr_html_(self) -> str:
         kind = "checkbox" if self.multiple else "radio"
         name = "poll-" + uuid.uuid4().hex[:8]
-        opts = "".join(f'<li><label><input type="{kind}" name="{name}" value="{i}"> {html.escape(o)}</label>'
-                       + (f'<p class="ll-option-feedback" data-option="{i}" hidden>{html.escape(self.feedback[i])}</p>'
+        opts = "".join(f'<li><label><input type="{kind}" name="{name}" value="{i}"> {text_html(o)}</label>'
+                       + (f'<p class="ll-option-feedback" data-option="{i}" hidden>{text_html(self.feedback[i])}</p>'
                           if self.feedback else "") + "</li>"
                        for i, o in enumerate(self.options))
-        note = f'<p class="ll-note" hidden><em>{html.escape(self.note)}</em></p>' if self.note else ""
+        note = f'<p class="ll-note" hidden><em>{text_html(self.note)}</em></p>' if self.note else ""
         return (f'<div class="ll-poll" data-correct="{",".join(map(str, sorted(self.correct)))}">'
-                f'<p class="ll-question"><strong>{html.escape(self.question)}</strong>'
+                f'<p class="ll-question"><strong>{text_html(self.question)}</strong>'
                 f'{" (mark all that are true)" if kind == "checkbox" else ""}</p>'
-                f'<ul style="list-style:none">{opts}</ul>'
+                f'<ul class="ll-options">{opts}</ul>'
                 f'<button type="button" class="ll-check">Check my answer</button>'
                 f'<p class="ll-feedback" aria-live="polite"></p>'
-                f'<p class="ll-why" hidden>{html.escape(self.why)}</p>{note}'
+                f'<p class="ll-why" hidden>{text_html(self.why)}</p>{note}'
                 f"<script>{_POLL_JS}</script></div>")
+
+
+def text_html(text: str) -> str:
+    """Poll text as HTML: escaped, with each ``$...$`` as the inline math Sphinx writes for the
+    prose (``\\(...\\)`` in a ``math`` span), so that MathJax typesets it in the book and in
+    Jupyter alike."""
+    parts = text.split("$")
+    if len(parts) % 2 == 0:
+        raise ValueError(f"unbalanced $ (an odd number) in {text!r}: math goes between two $ signs")
+    return "".join(html.escape(part) if i % 2 == 0 else
+                   f'<span class="math notranslate nohighlight">\\({html.escape(part)}\\)</span>'
+                   for i, part in enumerate(parts))
 
 
 def poll(question: str, options: Sequence[str], correct, why: str, note: str = "",
@@ -193,6 +309,8 @@ def poll(question: str, options: Sequence[str], correct, why: str, note: str = "
     ``feedback``, if given, has one sentence per option, shown under each option the reader chose.
     ``why``, ``note`` and the feedback appear only once the reader has answered."""
     correct = [correct] if isinstance(correct, int) else list(correct)
+    for text in [question, *options, why, note, *feedback]:
+        text_html(text)  # a clear error for unbalanced $ now, not when the poll is shown
     if not correct or any(not 0 <= i < len(options) for i in correct):
         raise ValueError(f"correct must index the {len(options)} options, got {correct!r}")
     if feedback and len(feedback) != len(options):
@@ -238,17 +356,18 @@ class NumberCheck:
 
     def _repr_html_(self) -> str:
         return (f'<div class="ll-number" data-answer="{self.answer!r}" data-tol="{self.tol!r}">'
-                f'<p class="ll-question"><strong>{html.escape(self.question)}</strong></p>'
+                f'<p class="ll-question"><strong>{text_html(self.question)}</strong></p>'
                 f'<input type="text" inputmode="decimal" class="ll-answer" aria-label="your answer"> '
                 f'<button type="button" class="ll-check">Check my answer</button>'
                 f'<p class="ll-feedback" aria-live="polite"></p>'
-                f'<p class="ll-why" hidden>{html.escape(self.why)}</p>'
+                f'<p class="ll-why" hidden>{text_html(self.why)}</p>'
                 f"<script>{_NUMBER_JS}</script></div>")
 
 
 def number_check(question: str, answer: float, why: str, tol: float = 0.01) -> NumberCheck:
     """A self-checking exercise whose answer is a number (relative tolerance ``tol``)."""
     answer = float(answer)
+    text_html(question), text_html(why)
     if not np.isfinite(answer):
         raise ValueError(f"answer must be a finite number, got {answer!r}")
     if not 0 < tol < 1:

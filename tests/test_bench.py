@@ -82,3 +82,9 @@ def test_grade(tmp_path):
     assert data["submissions"] == 6 and data["exit_codes"] == {"jobs_1": 0, "jobs_2": 0, "jobs_2_feedback": 0}
     assert set(data["submissions_per_minute"]) == {"jobs_1", "jobs_2", "jobs_2_feedback", "plain_nbgrader"}
     assert all(v > 0 and math.isfinite(v) for v in data["submissions_per_minute"].values())
+
+
+def test_explore(tmp_path):
+    data = run_bench("explore", tmp_path)
+    assert data["frames"] == 4 and data["moves_drawn"] == 4 and data["moves_kept"] == 12
+    assert all(data[k] > 0 and math.isfinite(data[k]) for k in ("draw_median_ms", "kept_median_ms", "draw_over_kept"))

@@ -159,7 +159,29 @@ def test_every_control_switches_its_figure(browser, server, chapter):
                 assert w.locator("output").nth(j).text_content().strip()
                 slider.fill(start)
                 assert img.get_attribute("src") == before
+            for group in w.locator("fieldset.ll-choice").all():  # a choice among names: radio buttons
+                radios = group.locator("input[type=radio]")
+                chosen = next(k for k in range(radios.count()) if radios.nth(k).is_checked())
+                before = img.get_attribute("src")
+                radios.nth(0 if chosen else 1).check()
+                assert img.get_attribute("src") != before, f"a choice of figure {i} did not change the figure"
+                radios.nth(chosen).check()
+                assert img.get_attribute("src") == before
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle())
         assert errors == [] and outside == []
+
+
+@pytest.mark.parametrize("chapter", ["book/07_learning_rates", "book/08_rprop_quickprop", "book/10_summary"])
+def test_unordered_choices_are_radio_buttons(browser, server, chapter):
+    """The schedule, the Rprop variant and the problem have no order: radio buttons, not a slider."""
+    names = {"book/07_learning_rates": "schedule", "book/08_rprop_quickprop": "variant",
+             "book/10_summary": "problem_name"}
+    with opened(browser, server, chapter) as (page, _, errors):
+        group = page.locator(f'fieldset.ll-choice[data-name="{names[chapter]}"]')
+        assert group.count() == 1 and group.locator("input[type=radio]").count() >= 3
+        assert page.locator(f'input.ll-range[name="{names[chapter]}"]').count() == 0
+        assert group.locator("legend").text_content().strip()
+        assert errors == []
 
 
 @pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
@@ -296,6 +318,15 @@ def test_every_control_and_poll_works_from_the_keyboard_alone(browser, server, c
                 f"slider {slider.get_attribute('name')} moved from the keyboard but its figure did not change"
             page.keyboard.press("ArrowRight" if at_top else "ArrowLeft")
             assert root.get_attribute("data-state") == state
+        for group in page.locator("fieldset.ll-choice").all():  # arrows move the choice within a group
+            root = group.locator("xpath=ancestor::div[contains(@class, 'll-explore')]")
+            before, state = root.locator("img.ll-frame").get_attribute("src"), root.get_attribute("data-state")
+            group.locator("input:checked").focus()
+            page.keyboard.press("ArrowRight")
+            assert root.get_attribute("data-state") != state, "a choice did not move from the keyboard"
+            assert root.locator("img.ll-frame").get_attribute("src") != before
+            page.keyboard.press("ArrowLeft")
+            assert root.get_attribute("data-state") == state
         for poll in page.locator(".ll-poll").all():
             correct = poll.get_attribute("data-correct").split(",")
             inputs = poll.locator("input")
@@ -310,3 +341,140 @@ def test_every_control_and_poll_works_from_the_keyboard_alone(browser, server, c
             page.keyboard.press("Enter")
             assert poll.locator(".ll-feedback").text_content() == "Correct."
         assert errors == []
+
+
+def luminance(rgb):
+    def channel(c):
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(float(v)) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+# The colour behind an element: the first ancestor (itself included) with an opaque background.
+BACKGROUND = """e => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+    const m = c.match(/[\\d.]+/g); if (m && (m.length < 4 || +m[3] > 0.5)) return m.slice(0, 3); }
+    return ["255", "255", "255"]; }"""
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("chapter", ["book/01_recap", "book/08_rprop_quickprop", "book/10_summary"])
+def test_controls_and_polls_follow_the_page_scheme(browser, server, chapter, mode):
+    """In either mode, a poll's or a control's box, its text and its form controls are one scheme:
+    dark box, light text and dark-scheme controls in dark mode (so a chosen radio button looks
+    chosen), the reverse in light mode. Colour contrast is axe's (test above, both modes)."""
+    with opened(browser, server, chapter, color_scheme=mode) as (page, _, errors):
+        boxes = page.locator(".ll-poll, .ll-number, .ll-controls").all()
+        assert boxes
+        for box in boxes:
+            back = luminance(box.evaluate(BACKGROUND))
+            text = luminance(box.evaluate("e => getComputedStyle(e).color.match(/[\\d.]+/g).slice(0, 3)"))
+            assert (back < 0.2 and text > 0.5) if mode == "dark" else (back > 0.8 and text < 0.2), \
+                f"{mode} mode: box luminance {back:.2f}, text {text:.2f}"
+            for control in box.locator("input, button").all():
+                assert control.evaluate("e => getComputedStyle(e).colorScheme") == mode
+        assert errors == []
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_poll_text_is_typeset_with_no_tex_left(browser, server, chapter):
+    """Math in a poll (question, options, feedback, explanation, note) is typeset like the prose:
+    once every part is shown, no backslash, subscript or superscript markup is left as text."""
+    with opened(browser, server, chapter) as (page, _, errors):
+        polls = page.locator(".ll-poll, .ll-number")
+        if page.locator(".ll-poll .math, .ll-number .math").count():
+            page.wait_for_function("() => document.querySelectorAll('.ll-poll .math mjx-container,"
+                                   " .ll-number .math mjx-container').length"
+                                   " === document.querySelectorAll('.ll-poll .math, .ll-number .math').length",
+                                   timeout=15000)
+        page.evaluate("() => document.querySelectorAll('.ll-poll [hidden], .ll-number [hidden]')"
+                      ".forEach(e => e.hidden = false)")
+        for i in range(polls.count()):
+            text = polls.nth(i).inner_text()
+            for markup in ["\\", "_{", "^{", "^T", "$"]:
+                assert markup not in text, f"poll {i} shows {markup!r} as text: {text[:300]!r}"
+        assert page.locator(".ll-poll mjx-merror, .ll-number mjx-merror").count() == 0
+        assert errors == []
+
+
+HASH = __import__("re").compile(r"[0-9a-f]{16}|\\.(png|jpe?g|svg|webp)$")
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_figure_has_meaningful_alt_text(book, chapter):
+    """Every image of a page says what it shows: not empty, not a file name or a hash."""
+    import html.parser
+
+    class Images(html.parser.HTMLParser):
+        found = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.found.append(dict(attrs))
+
+    parser = Images()
+    parser.found = []
+    parser.feed((book / f"{chapter}.html").read_text(encoding="utf8"))
+    for img in parser.found:
+        alt = (img.get("alt") or "").strip()
+        assert len(alt) >= 8 and not HASH.search(alt), f"{chapter}: image {img.get('src', '')[:60]} has alt {alt!r}"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_first_visit_weighs_at_most_2_mb(browser, server, chapter):
+    """The bytes a first visit (1280 x 720) transfers until the network is idle and MathJax has
+    typeset the page, as a static host that gzips text (GitHub Pages, Netlify, nginx's gzip_static)
+    sends them: every response's headers, text bodies gzipped, images and fonts as they are. The
+    test server sends no gzip, so text is compressed here. Frames the reader has not asked for
+    and figures below the fold (loading="lazy") are not fetched."""
+    import gzip
+
+    page = browser.new_page()
+    fetched = []
+    page.on("requestfinished", lambda r: fetched.append(r))
+    try:
+        page.goto(f"{server}/{chapter}.html", wait_until="networkidle")
+        if page.locator(".math").count():
+            page.wait_for_selector("mjx-container", state="attached", timeout=15000)
+            page.wait_for_load_state("networkidle")
+        sent, raw = {}, 0
+        for r in fetched:
+            body, kind = r.response().body(), r.response().headers.get("content-type", "")
+            raw += len(body)
+            text = kind.startswith("text/") or any(t in kind for t in ("javascript", "json", "svg"))
+            sent[r.url] = (len(gzip.compress(body, 6)) if text else len(body)) + r.sizes()["responseHeadersSize"]
+        total = sum(sent.values())
+        largest = sorted(sent.items(), key=lambda kv: -kv[1])[:4]
+        assert total <= 2_000_000, f"{chapter}: first visit {total / 1e6:.2f} MB ({raw / 1e6:.2f} MB unzipped), {largest}"
+        assert not [u for u in sent if "scripts/fontawesome.js" in u]
+        frames = page.locator("img.ll-frame").count()
+        assert len([u for u in sent if "/_frames/" in u]) <= frames  # at most the shown frame of each figure
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("chapter", ["book/10_summary", "book/12_engineering", "book/02_backprop"])
+def test_tables_and_code_fit_or_scroll_at_390_px(browser, server, chapter):
+    """On a 390 px phone nothing pushes the page wider than the screen: a wide table or code
+    line scrolls inside its own box."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{server}/{chapter}.html", wait_until="networkidle")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        for box in page.locator("article pre, article table").all():
+            wide = box.evaluate("""e => { let s = e; for (; s && s.tagName !== 'ARTICLE'; s = s.parentElement) {
+                const o = getComputedStyle(s).overflowX; if (o === 'auto' || o === 'scroll') return false; }
+                return e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > 391; }""")
+            assert not wide, f"{chapter}: a {box.evaluate('e => e.tagName')} is cut at the column edge"
+    finally:
+        page.close()
+
+
+def test_consecutive_prints_are_one_output(book):
+    """nb_merge_streams: a cell's prints make one stream output, not one box per print."""
+    import re
+
+    for chapter in chapters():
+        page = (book / f"{chapter}.html").read_text(encoding="utf8")
+        assert not re.search(r'</pre></div>\s*</div>\s*<div class="output stream', page), \
+            f"{chapter}: two stream outputs in a row"

@@ -18,25 +18,105 @@ def draw(a, b="x"):
     return fig
 
 
+def frame_data(page):
+    return json.loads(re.search(r'<script type="application/json" class="ll-data">(.*?)</script>', page).group(1))
+
+
 def test_static_html_holds_every_frame_and_starts_at_the_initial_value(monkeypatch):
     monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
-    ex = interactive.explore(draw, a=interactive.Control([1, 2, 3], "a", initial=2), b=["x", "y"])
+    ex = interactive.explore(draw, a=interactive.Control([1, 2, 3], "a", initial=2), b=[0.5, 1.5], alt="a line")
     bundle = ex._repr_mimebundle_()
     assert set(bundle) == {"text/html", "text/plain"}
     page = bundle["text/html"]
-    data = json.loads(re.search(r'<script type="application/json" class="ll-data">(.*?)</script>', page).group(1))
+    data = frame_data(page)
     assert sorted(data["frames"]) == [f"{i},{j}" for i in range(3) for j in range(2)]
     assert len(set(data["frames"].values())) == 6  # every combination is its own figure
     assert 'data-state="1,0"' in page and f'src="{data["frames"]["1,0"]}"' in page
-    assert data["labels"] == [["1", "2", "3"], ["x", "y"]]
-    assert page.count('type="range"') == 2
+    assert data["labels"] == [["1", "2", "3"], ["0.5", "1.5"]]
+    assert page.count('type="range"') == 2 and 'alt="a line"' in page
+
+
+def test_frames_are_2x_webp_shown_at_half_size_and_all_one_size(monkeypatch):
+    """A frame is rendered at SCALE times the size it is shown at (sharp on 2x screens); every
+    frame has the same size, so the figure does not move as the reader switches frames (titles
+    of different lengths changed a tight bounding box before)."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
+    page = interactive.explore(draw, a=[1, 2], b=["short", "a much, much longer title"], alt="a line").html()
+    sizes = set()
+    for uri in frame_data(page)["frames"].values():
+        assert uri.startswith("data:image/webp;base64,")
+        image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        assert image.format == "WEBP"
+        sizes.add(image.size)
+    assert sizes == {(2 * interactive.DPI * interactive.SCALE, int(1.5 * interactive.DPI * interactive.SCALE))}
+    (w, h), = sizes
+    assert f'width="{w // 2}" height="{h // 2}"' in page
+
+
+def test_frames_of_changing_size_are_refused(monkeypatch):
+    monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
+
+    def grows(a):
+        fig, ax = plt.subplots(figsize=(a, 1.5))
+        return fig
+
+    with pytest.raises(ValueError, match="frames of one figure must have one size"):
+        interactive.explore(grows, a=[2, 3], alt="a box").html()
+
+
+def test_controls_over_names_are_radio_buttons_over_numbers_sliders(monkeypatch):
+    monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
+    page = interactive.explore(draw, a=interactive.Control([1, 2], "a"),
+                               b=interactive.Control(["x", "y", "z"], "schedule", initial="y"), alt="a line").html()
+    assert page.count('type="range"') == 1 and page.count('type="radio"') == 3
+    assert '<fieldset class="ll-control ll-choice ll-input" data-name="b"><legend>schedule</legend>' in page
+    names = set(re.findall(r'type="radio" name="([^"]+)"', page))
+    assert len(names) == 1  # one group: arrows move within it
+    assert re.search(r'value="1" checked> y</label>', page)  # the initial value is chosen
+    ordered = interactive.explore(draw, a=[1, 2], b=interactive.Control(["x", "y"], kind="slider"), alt="l").html()
+    assert ordered.count('type="range"') == 2
+    with pytest.raises(ValueError, match="kind must be one of"):
+        interactive.explore(draw, a=interactive.Control([1, 2], kind="dial"), alt="l")
+
+
+def test_explore_needs_alt_text():
+    with pytest.raises(ValueError, match="explore needs alt"):
+        interactive.explore(draw, a=[1, 2])
 
 
 def test_live_mode_gives_a_widget(monkeypatch):
     pytest.importorskip("ipywidgets")
     monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
-    bundle = interactive.explore(draw, a=[1, 2])._repr_mimebundle_()
+    bundle = interactive.explore(draw, a=[1, 2], alt="a line")._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
+    """Moving back to a value shows the kept frame: draw runs once per combination."""
+    pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
+    calls = []
+
+    def counted(a, b):
+        calls.append((a, b))
+        return draw(a, b)
+
+    ex = interactive.explore(counted, a=[1, 2, 3], b=interactive.Control(["x", "y"]), alt="a line")
+    box = ex.widget()
+    slider, radio = box.inputs
+    assert type(radio).__name__ == "RadioButtons" and type(slider).__name__ == "SelectionSlider"
+    first = box.image.value
+    slider.value = 2
+    radio.value = 1
+    assert box.image.value != first and box.image.value == ex.frame_bytes((2, 1))
+    slider.value, radio.value = 0, 0
+    assert box.image.value == first
+    assert sorted(calls) == [(1, "x"), (1, "y"), (3, "x"), (3, "y")]  # (1, x) drawn once, not twice
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -47,7 +127,22 @@ def test_live_mode_gives_a_widget(monkeypatch):
 ])
 def test_bad_controls_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        interactive.explore(draw, **kwargs)
+        interactive.explore(draw, alt="a line", **kwargs)
+
+
+def test_poll_math_is_typeset_like_the_prose():
+    """$...$ becomes Sphinx's inline math (a "math" span around \\( \\)), which MathJax typesets;
+    the rest is escaped; an odd number of $ is refused."""
+    page = interactive.poll(r"Which is $y_{k-1}^T$ & why?", [r"$\nabla_{z_k} E < 0$", "b"], correct=0,
+                            why="w", feedback=["$a$", "b"])._repr_html_()
+    assert r'<span class="math notranslate nohighlight">\(y_{k-1}^T\)</span> &amp; why?' in page
+    assert r'<span class="math notranslate nohighlight">\(\nabla_{z_k} E &lt; 0\)</span>' in page
+    assert r'data-option="0" hidden><span class="math notranslate nohighlight">\(a\)</span>' in page
+    for bad in [{"question": "costs $5"}, {"why": "a $b"}, {"options": ["$x", "y"]}]:
+        with pytest.raises(ValueError, match="unbalanced"):
+            interactive.poll(**{"question": "Q?", "options": ["a", "b"], "correct": 0, "why": "w", **bad})
+    with pytest.raises(ValueError, match="unbalanced"):
+        interactive.number_check("$x", 1.0, why="w")
 
 
 def test_polls_mark_themselves_and_can_hide_how_many_answers_are_true():

@@ -5,6 +5,15 @@
   built page.
 - The page must work offline: MathJax is vendored from the npm registry at build time (cached
   in ``.cache/vendor``) and served from the build's own ``_static``.
+- A chapter's first visit stays light (at most 2 MB, tests/test_book.py measures it): MathJax
+  is loaded as the components the book uses (TeX input, CommonHTML output, assistive MathML; other
+  TeX extensions load on demand) instead of the full bundle; the theme's Font Awesome script
+  (1.5 MB, every icon) is replaced by the dozen icons its pages show (``ll-icons.js``, made at
+  build time from that script); and a control's frames, data URIs in the notebook, become image
+  files that the page fetches only when the reader moves the control.
+- Figures shown by ``plt.show()`` carry their alt text (made by ``lectures_lib.plotting`` from
+  their titles and labels) in the output's metadata; MyST-NB does not read it, so
+  ``render_image`` is wrapped here to put it on the image.
 - The repository's address is written once, in ``_config.yml`` (``repository.url``): the launch
   buttons read it there, and ``python book/_ext/lectures_book.py`` (``make install-cells``) writes
   it into each chapter's install cell, the one cell Colab runs to get the library (Colab opens a
@@ -15,9 +24,12 @@
 """
 from __future__ import annotations
 
+import base64
 import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -111,10 +123,68 @@ def _unpack(spec: str, target: Path, keep, subdir: str) -> None:
         staged.rename(target)
 
 
+# The MathJax components a page loads: startup.js and core.js, then these (about 0.76 MB, against 1.3 MB
+# for tex-chtml-full.js); TeX extensions beyond input/tex's own (ams, newcommand, ...) are
+# loaded from input/tex/extensions when a formula uses one.
+MATHJAX_LOAD = ["input/tex", "output/chtml", "a11y/assistive-mml"]
+MATHJAX_FILES = ["startup.js", "core.js"] + [f"{c}.js" for c in MATHJAX_LOAD] + ["output/chtml/fonts/tex.js"]
+
+
 def vendor_mathjax(dest: Path) -> Path:
-    """es5/tex-chtml-full.js and its woff-v2 fonts, so that pages typeset math with no network."""
-    return vendor_npm(MATHJAX, dest, "mathjax", subdir="package/es5", keep=lambda n: (
-        n == "package/es5/tex-chtml-full.js" or "/es5/output/chtml/fonts/woff-v2/" in n))
+    """The components of es5/ that pages load (MATHJAX_FILES), the TeX extensions and the
+    woff-v2 fonts, so that pages typeset math with no network."""
+    return vendor_npm(MATHJAX, dest, "mathjax-components", subdir="package/es5", keep=lambda n: (
+        n.removeprefix("package/es5/") in MATHJAX_FILES or "/es5/output/chtml/fonts/woff-v2/" in n
+        or "/es5/input/tex/extensions/" in n))
+
+
+# The icons the theme's pages show (fa-solid / fas), drawn as Font Awesome's script draws them:
+# an inline <svg class="svg-inline--fa ..."> in place of each <i>.
+ICONS = ["angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "download", "expand",
+         "file", "file-lines", "file-pdf", "home", "list", "magnifying-glass", "moon", "outdent", "pencil",
+         "sun"]
+FONTAWESOME = "scripts/fontawesome.js"
+ICON_TAIL = r',"[0-9a-f]+","(M[^"]+)"\]'  # the icon's unicode and its one path
+
+
+def icon_paths(fontawesome_js: str, names=ICONS) -> dict:
+    """``{name: [width, height, svg path]}`` of the solid icons ``names``, read from the theme's
+    Font Awesome bundle (its solid pack is the one that ends by defining "fas")."""
+    end = fontawesome_js.index('d("fas",p)')
+    start = fontawesome_js.rindex('d("far",p)', 0, end)  # the pack before it
+    pack = fontawesome_js[start:end]
+    icons = {}
+    for name in names:
+        own = r'(?<![\w-])"?' + re.escape(name) + r'"?:\[(\d+),(\d+),\[[^\]]*\]'
+        alias = r'(?<![\w-])"?[\w-]+"?:\[(\d+),(\d+),\[[^\]]*"' + re.escape(name) + r'"[^\]]*\]'  # e.g. home: house
+        m = re.search(own + ICON_TAIL, pack) or re.search(alias + ICON_TAIL, pack)
+        if m is None:
+            raise RuntimeError(f"the theme's {FONTAWESOME} has no solid icon {name!r}: add it or drop it from ICONS")
+        icons[name] = [int(m.group(1)), int(m.group(2)), m.group(3)]
+    return icons
+
+
+ICONS_JS = """(function () {
+  var icons = %s, svg = "http://www.w3.org/2000/svg";
+  function draw() {
+    document.querySelectorAll("i.fa-solid, i.fas").forEach(function (i) {
+      var name = Array.prototype.find.call(i.classList, function (c) { return icons[c.slice(3)] && c.indexOf("fa-") === 0; });
+      if (!name) return;
+      var icon = icons[name.slice(3)], s = document.createElementNS(svg, "svg"), p = document.createElementNS(svg, "path");
+      Array.prototype.forEach.call(i.attributes, function (a) { if (a.name !== "class" && a.name !== "title") s.setAttribute(a.name, a.value); });
+      s.setAttribute("class", "svg-inline--fa " + i.className);
+      s.setAttribute("viewBox", "0 0 " + icon[0] + " " + icon[1]);
+      s.setAttribute("aria-hidden", "true");
+      s.setAttribute("focusable", "false");
+      p.setAttribute("fill", "currentColor");
+      p.setAttribute("d", icon[2]);
+      s.appendChild(p);
+      i.replaceWith(s);
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
+})();
+"""
 
 
 def vendor_axe(dest: Path = ROOT / ".cache" / "test-vendor") -> Path:
@@ -135,7 +205,81 @@ def config_inited(app, config):
     VENDOR.mkdir(parents=True, exist_ok=True)
     vendor_mathjax(VENDOR)
     config.html_static_path = list(config.html_static_path) + [str(VENDOR), str(Path(__file__).parents[1] / "_static")]
-    config.mathjax_path = "mathjax/tex-chtml-full.js"
+    config.mathjax_path = "mathjax-components/startup.js"
+    mathjax = dict(config.mathjax3_config or {})
+    mathjax["loader"] = {**mathjax.get("loader", {}), "load": MATHJAX_LOAD}
+    config.mathjax3_config = mathjax
+
+
+def write_icons(app):
+    """``_static/ll-icons.js``: the icons of ICONS, from the theme's own Font Awesome script."""
+    if app.builder.format != "html":
+        return
+    import pydata_sphinx_theme
+
+    bundle = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / FONTAWESOME
+    script = ICONS_JS % json.dumps(icon_paths(bundle.read_text(encoding="utf8")), separators=(",", ":"))
+    target = Path(app.outdir) / "_static" / "ll-icons.js"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(script, encoding="utf8")
+
+
+_FONTAWESOME_TAG = re.compile(r'<script[^>]*src="[^"]*_static/' + re.escape(FONTAWESOME) + r'[^"]*"[^>]*></script>\s*')
+_FIGURE_IMG = re.compile(r'<img (?=[^>]*(?:src="[^"]*_images/|class="ll-frame"))[^>]*>')
+_FRAME_URI = re.compile(r"data:image/(webp|png);base64,([A-Za-z0-9+/=]+)")
+
+
+def lighten_pages(app, exception):
+    """Every page of the build: no Font Awesome bundle (ll-icons.js draws its icons), figures
+    loaded lazily (as the reader scrolls to them), and each control's frames (data URIs)
+    written once as files under _frames/, named by their content."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    frames = out / "_frames"
+    frames.mkdir(exist_ok=True)
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf8")
+        prefix = "../" * (len(page.relative_to(out).parts) - 1)
+
+        def to_file(m, prefix=prefix):
+            data = base64.b64decode(m.group(2))
+            name = f"{hashlib.sha256(data).hexdigest()[:20]}.{m.group(1)}"
+            if not (frames / name).exists():
+                (frames / name).write_bytes(data)
+            return f"{prefix}_frames/{name}"
+
+        new = _FONTAWESOME_TAG.sub("", text)
+        # Figures load as the reader scrolls to them (width and height are set: no reflow).
+        new = _FIGURE_IMG.sub(lambda m: m.group(0) if "loading=" in m.group(0)
+                              else '<img loading="lazy" ' + m.group(0)[len("<img "):], new)
+        if 'class="ll-explore"' in new:
+            new = re.sub(r'<div class="ll-explore".*?</script></div>',
+                         lambda block: _FRAME_URI.sub(to_file, block.group(0)), new, flags=re.S)
+        if new != text:
+            page.write_text(new, encoding="utf8")
+
+
+def alt_from_output_metadata():
+    """MyST-NB sizes a notebook image from its output metadata but drops its ``alt``: keep it
+    (an alt set in the cell's metadata still wins)."""
+    from docutils import nodes
+    from myst_nb.core.render import NbElementRenderer
+
+    render = NbElementRenderer.render_image
+    if getattr(render, "keeps_alt", False):
+        return
+
+    def render_image(self, data):
+        result = render(self, data)
+        alt = data.output_metadata.get(data.mime_type, {}).get("alt")
+        for node in result:
+            if alt and isinstance(node, nodes.image) and "alt" not in node:
+                node["alt"] = str(alt)
+        return result
+
+    render_image.keeps_alt = True
+    NbElementRenderer.render_image = render_image
 
 
 def dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -153,12 +297,16 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     os.environ["LECTURES_LIB_STATIC"] = "1"  # kernels started for execution inherit it
     app.connect("config-inited", config_inited)
+    app.connect("builder-inited", write_icons)
+    app.connect("build-finished", lighten_pages)
+    alt_from_output_metadata()
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after others add theirs
     # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit (no stored mode, and
     # sphinx-book-theme has no default_mode option): start from "auto", the theme's own default.
     app.add_js_file(None, body='document.documentElement.dataset.mode = '
                                'localStorage.getItem("mode") || "auto";', priority=1)
     app.add_css_file("lectures.css")
+    app.add_js_file("ll-icons.js")  # the theme's icons, without its 1.5 MB Font Awesome bundle
     app.add_js_file("lectures-a11y.js")  # accessible names of the theme's buttons and toggles
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
