@@ -5,7 +5,10 @@
      in its label, "Color mode". Icons in labelled buttons are decoration: hidden from assistive technology,
      both as <i> and as the <svg> Font Awesome's script turns them into (it may do so later).
    - "Show code cell source" toggles are labelled "Toggle hidden content": their name comes
-     from the text they show. */
+     from the text they show.
+   - A display equation wider than its column scrolls sideways: a scrolling region must be
+     reachable by keyboard (WCAG 2.1.1), so such an equation is focusable (tabindex 0), as
+     MathJax's menu, which the book does not load, would make it. */
 (function () {
   function fix() {
     document.querySelectorAll("button[aria-label] i, button[aria-label] svg").forEach(function (icon) {
@@ -22,10 +25,15 @@
     document.querySelectorAll("details > summary[aria-label]").forEach(function (s) {
       if (s.textContent.trim()) s.removeAttribute("aria-label");
     });
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (m) {
+      if (m.scrollWidth > m.clientWidth) m.setAttribute("tabindex", "0");
+      else if (m.getAttribute("tabindex") === "0") m.removeAttribute("tabindex");
+    });
   }
   function start() {
     fix();
     new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+    window.addEventListener("resize", fix);
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
