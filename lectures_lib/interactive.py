@@ -30,9 +30,9 @@ from typing import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .plotting import DPI, SCALE, palette_image  # noqa: F401 - DPI: CSS pixels per figure inch
+
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
-DPI = 80          # CSS pixels per figure inch: a figure 8.4 in wide is 672 px on the page
-SCALE = 2         # frames are rendered at SCALE x DPI and shown at DPI: sharp on 2x screens
 KINDS = ("slider", "choice")
 
 
@@ -112,7 +112,7 @@ class Explorable:
 
     def frame(self, **params) -> str:
         """One figure as a WebP data URI."""
-        return "data:image/webp;base64," + base64.b64encode(image_bytes(self.draw(**params))).decode("ascii")
+        return _data_uri(image_bytes(self.draw(**params)))
 
     def start(self) -> tuple:
         return tuple(c.start() for c in self.controls.values())
@@ -124,7 +124,7 @@ class Explorable:
         for idx in itertools.product(*(range(len(self.controls[k].values)) for k in names)):
             data = self.frame_bytes(idx)
             sizes.add(_webp_size(data))
-            frames[",".join(map(str, idx))] = "data:image/webp;base64," + base64.b64encode(data).decode("ascii")
+            frames[",".join(map(str, idx))] = _data_uri(data)
         if len(sizes) != 1:  # the figure would jump about as the reader moves a control
             raise ValueError(f"the frames of one figure must have one size (set figsize), got {sorted(sizes)}")
         (width, height), = sizes
@@ -191,19 +191,15 @@ def _fill_when_idle(ex: "Explorable") -> None:
     loop.call_later(0.1, step)
 
 
-def image_bytes(fig, dpi: int = DPI * SCALE, colors: int = 128) -> bytes:
-    """A figure as a palette WebP (lossless over ``colors`` colours: small, and sharp lines), at
-    ``dpi``, the figure's own size (no tight bounding box: every frame of a figure is one size)."""
-    from PIL import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+def image_bytes(fig, colors: int = 128) -> bytes:
+    """A figure as a palette WebP at SCALE x DPI (``plotting.palette_image``); it is closed."""
+    data, _ = palette_image(fig, "WEBP", colors)
     plt.close(fig)
-    buf.seek(0)
-    small = io.BytesIO()
-    Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(
-        small, "WEBP", lossless=True, method=4)
-    return small.getvalue()
+    return data
+
+
+def _data_uri(data: bytes) -> str:
+    return "data:image/webp;base64," + base64.b64encode(data).decode("ascii")
 
 
 def _webp_size(data: bytes) -> tuple[int, int]:

@@ -12,7 +12,7 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 
-DPI, SCALE = 80, 2  # CSS pixels per inch; rendered at SCALE x DPI (the same as lectures_lib.interactive)
+DPI, SCALE = 80, 2  # CSS pixels per inch; figures and slider frames are rendered at SCALE x DPI
 
 
 def figure(ncols: int = 1, width: float = 4.6, height: float = 3.6, nrows: int = 1):
@@ -49,18 +49,26 @@ def alt_text(fig) -> str:
     return f"Figure, {len(panels)} panels: {head}" + "; ".join(f"({i}) {t}" for i, t in enumerate(panels, 1))
 
 
-def png(fig, colors: int = 256) -> tuple[bytes, dict]:
-    """``fig`` as a palette PNG at twice its size, and the output metadata Jupyter shows it with:
-    its size in CSS pixels (half the image's) and its alt text."""
+def palette_image(fig, fmt: str = "PNG", colors: int = 256) -> tuple[bytes, tuple[int, int]]:
+    """``fig`` rendered at SCALE x DPI at its own size (no tight bounding box), reduced to a
+    palette of ``colors`` (small files, sharp lines) and saved as ``fmt`` ("PNG", or "WEBP",
+    lossless); and the image's size in pixels."""
     from PIL import Image
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI * SCALE)
     image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     small = io.BytesIO()
-    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(small, "PNG", optimize=True)
-    width, height = image.size
-    return small.getvalue(), {"width": width // SCALE, "height": height // SCALE, "alt": alt_text(fig)}
+    options = {"lossless": True, "method": 4} if fmt == "WEBP" else {"optimize": True}
+    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(small, fmt, **options)
+    return small.getvalue(), image.size
+
+
+def png(fig, colors: int = 256) -> tuple[bytes, dict]:
+    """``fig`` as a palette PNG at twice its size, and the output metadata Jupyter shows it with:
+    its size in CSS pixels (half the image's) and its alt text."""
+    data, (width, height) = palette_image(fig, "PNG", colors)
+    return data, {"width": width // SCALE, "height": height // SCALE, "alt": alt_text(fig)}
 
 
 def _show_figures_with_alt():

@@ -51,7 +51,7 @@ class Collector:
 
     def __call__(self, request):
         if request["op"] == "batch":  # each request on its own: one that raises spoils only its reply
-            return {"replies": [_one(self, r) for r in request["requests"]]}
+            return {"replies": [answer(self, r) for r in request["requests"]]}
         scenario = self._problems[request["scenario"]]
         if request["op"] == "init":
             try:
@@ -66,7 +66,8 @@ class Collector:
         return _guard(lambda: _step(opt, scenario.objective, request["w"], request["state"]), "your step")
 
 
-def _one(collector, request):
+def answer(collector, request):
+    """``collector(request)``, or what it raised, SystemExit and the like included, as a reply."""
     try:
         return collector(request)
     except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code

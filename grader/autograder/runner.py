@@ -77,7 +77,7 @@ def main(folder: str) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
     from autograder import collect, parts, sandbox  # no reference optimizer here: not mounted
 
-    Collector = collect.Collector  # taken before student code could replace it
+    Collector, answer = collect.Collector, collect.answer  # taken before student code could replace them
     problems = {part: parts.problems_from_file(sandbox.PROBLEMS, job["problems"][part])  # built before it too
                 for part in job["parts"]}
 
@@ -115,9 +115,7 @@ def main(folder: str) -> None:
         request = _loads(line)
         sys.stdout = sys.stderr = _Bounded(0)  # what a step prints goes nowhere
         try:
-            reply = collectors[request["part"]](request)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and friends from student code
-            reply = {"raised": f"your step raised {type(exc).__name__}: {exc}"}
+            reply = answer(lambda r: collectors[r["part"]](r), request)
         finally:
             sys.stdout, sys.stderr = real_out, real_err
         _send(replies, reply)
