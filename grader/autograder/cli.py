@@ -29,7 +29,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import courselock, handover, parts, pipeline, sandbox, uids
+from . import courselock, handover, parts, pipeline, privilege, sandbox, uids
 from .spec import Spec, SpecError
 
 REPORT = "autograde-report.csv"
@@ -82,11 +82,12 @@ class Grader:
         self.jobs, self.timeout, self.with_feedback = jobs, timeout, feedback
         self.limits = sandbox.Limits(cell_seconds=timeout, notebook_seconds=max(5 * timeout, 300))
         self.db_url = _with_driver(db_url) if db_url else f"sqlite:///{self.course / 'gradebook.db'}"
+        self.user = privilege.owner(self.course)  # nbgrader, records and reports run as the folder's owner
+        privilege.check(self.user, self.course)
 
     def run(self, only=None, similar=False) -> int:
         """Grade (under the course lock, which ``main`` takes before this costly part)."""
-        self.api = handover.api(self.course, self.db_url, self.timeout)  # (and alembic on PATH, for a new gradebook)
-        _open_gradebook(self.db_url)
+        privilege.run_as(self.user, _open_gradebook, self.db_url)
         assignments = [only] if only else sorted(p.name for p in (self.course / "source").iterdir() if p.is_dir())
         if only and not (self.course / "source" / only).is_dir():
             raise ValueError(f"no assignment {only!r} in {self.course / 'source'}")
@@ -95,17 +96,17 @@ class Grader:
             specs = [Spec.read(p) for p in sorted((self.course / "source" / assignment).glob("*.ipynb"))]
             material = parts.load(self.course / "source" / assignment)
             _check_parts(assignment, specs, material)
-            self.release(assignment)
+            privilege.run_as(self.user, self.release, assignment)
             students = sorted(p.parent.name for p in (self.course / "submitted").glob(f"*/{assignment}") if p.is_dir())
-            todo = self.to_grade(assignment, students)
+            todo = privilege.run_as(self.user, self.to_grade, assignment, students)
             print(f"{assignment}: {len(students)} submissions, {len(todo)} to grade with {self.jobs} job(s)", flush=True)
             statuses = self.grade_all(assignment, specs, material, todo)
             failed += sum(s.startswith("failed") for s in statuses.values())
             internal += sum(s.startswith(INTERNAL) for s in statuses.values())
             if self.with_feedback:
-                self.feedback(assignment, students, graded=statuses)
-            rows += self.summary(assignment, students)
-        self.write_report(rows)
+                privilege.run_as(self.user, self.feedback, assignment, students, statuses)
+            rows += privilege.run_as(self.user, self.summary, assignment, students)
+        privilege.run_as(self.user, self.write_report, rows)
         for row in rows:
             print(f"{row['student']:<20} {row['assignment']:<12} {row['score']:>6}/{row['max_score']:<6} "
                   + "  ".join(f"{k} {v}" for k, v in row.items() if k.startswith("part ")) + f"  {row['status']}")
@@ -129,7 +130,7 @@ class Grader:
         status = 0
         for assignment in assignments:
             try:
-                print(f"similarity: {similarity.write(self.course, assignment)}")
+                print(f"similarity: {privilege.run_as(self.user, _similarity, similarity, self.course, assignment)}")
             except Exception as exc:  # noqa: BLE001 - say which report failed, keep the run's other messages
                 print(f"autograde: the similarity report of {assignment} failed: {type(exc).__name__}: {exc}",
                       file=sys.stderr)
@@ -148,8 +149,8 @@ class Grader:
                 known = bool(gb.find_assignment(assignment).notebooks)
             except MissingEntry:
                 known = False
-        if built < newest or not known:
-            done = self.api.generate_assignment(assignment, force=True, create=True)
+        if built < newest or not known:  # (handover.api puts alembic on PATH, for a new gradebook)
+            done = handover.api(self.course, self.db_url, self.timeout).generate_assignment(assignment, force=True, create=True)
             if not done["success"]:
                 raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{done.get('error', '')[-3000:]}")
             print(f"{assignment}: student version written to {release}")
@@ -185,7 +186,7 @@ class Grader:
         """Each submission in a worker process: its sandboxes, then nbgrader's conversions (``handover``)."""
         folder, start, statuses = self.course / "submitted", time.monotonic(), {}
         job = (specs, assignment, material.folder.parent if material else None, self.limits, self.course,
-               self.db_url, self.timeout, self.with_feedback)
+               self.db_url, self.timeout, self.with_feedback, self.user)
         with ProcessPoolExecutor(self.jobs, mp_context=_workers(), initializer=_end_with, initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_grade_one, job, s, folder / s / assignment): s for s in students}
             for done, future in enumerate(as_completed(futures), 1):
@@ -196,7 +197,7 @@ class Grader:
                     results = [pipeline.Result(student, spec.notebook, failed=f"{INTERNAL[len('failed: '):]}"
                                                f"{type(exc).__name__}: {exc}") for spec in specs]
                     failures = []
-                statuses[student] = self.save(assignment, student, results, failures)
+                statuses[student] = privilege.run_as(self.user, self.save, assignment, student, results, failures)
                 self.progress(done, len(students), start, student, statuses[student])
         return statuses
 
@@ -230,11 +231,12 @@ class Grader:
         if not need:
             return
         # one converter for all of them (its templates load once): every student but the others
-        self.api.coursedir.student_id_exclude = ",".join(s for s in students if s not in need)
+        api = handover.api(self.course, self.db_url, self.timeout)
+        api.coursedir.student_id_exclude = ",".join(s for s in students if s not in need)
         try:
-            done = self.api.generate_feedback(assignment, force=True)
+            done = api.generate_feedback(assignment, force=True)
         finally:
-            self.api.coursedir.student_id_exclude = ""
+            api.coursedir.student_id_exclude = ""
         if not done["success"]:
             print(f"{assignment}: nbgrader generate_feedback failed: {(done.get('error') or done.get('log', ''))[-500:]}")
 
@@ -326,11 +328,17 @@ def _check_parts(assignment, specs, material):
                                     f"which source/{assignment}/{parts.FOLDER}/ does not declare")
 
 
+def _similarity(module, course, assignment) -> str:
+    return str(module.write(course, assignment))
+
+
 def content_hash(folder: Path) -> str:
-    """SHA-256 of every submitted file's path and bytes: what was graded, whatever the timestamps say."""
+    """SHA-256 of every submitted file's path and bytes (a symlink's: where it points), what was
+    graded, whatever the timestamps say."""
     h = hashlib.sha256()
-    for p in sorted(q for q in folder.rglob("*") if q.is_file() and ".ipynb_checkpoints" not in q.parts):
-        h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in sorted(q for q in folder.rglob("*") if (q.is_symlink() or q.is_file()) and ".ipynb_checkpoints" not in q.parts):
+        data = b"-> " + os.readlink(p).encode() if p.is_symlink() else p.read_bytes()
+        h.update(str(p.relative_to(folder)).encode() + b"\0" + data + b"\0")
     return h.hexdigest()
 
 
@@ -373,6 +381,7 @@ def _open_gradebook(url):
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SQLAlchemyError
 
+    handover.alembic_on_path()
     try:
         Gradebook(url).close()
     except (SQLAlchemyError, ImportError) as exc:
@@ -389,7 +398,7 @@ def _redacted(url):
 
 def _grade_one(job, student, folder):
     """In a worker: every notebook of one submission in the sandbox, then nbgrader's side of it."""
-    specs, assignment, assignment_dir, limits, course, db_url, timeout, feedback = job
+    specs, assignment, assignment_dir, limits, course, db_url, timeout, feedback, user = job
     material = parts.load(assignment_dir) if assignment_dir else None
     results = []
     for spec in specs:
@@ -400,8 +409,9 @@ def _grade_one(job, student, folder):
             results.append(pipeline.Result(student, spec.notebook, scores={g: 0.0 for g in spec.grades},
                                            failed=f"{spec.notebook} not found{has}"))
             continue
-        results.append(pipeline.grade(spec, material, student, path, uids.worker_uid(), limits))
-    return results, handover.hand_over(course, db_url, timeout, assignment, student, results, feedback)
+        results.append(pipeline.grade(spec, material, student, path, uids.worker_uid(), limits, user))
+    return results, privilege.run_as(user, handover.hand_over, course, db_url, timeout, assignment, student, results,
+                                     feedback)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,7 @@ def api(course: Path, db_url: str, timeout: int):
         from nbgrader.coursedir import CourseDirectory
         from traitlets.config.loader import PyFileConfigLoader
 
-        # nbgrader runs `alembic` (from PATH) when it creates a gradebook: this environment's
-        os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+        alembic_on_path()
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
         config.CourseDirectory.root = str(course)
         config.CourseDirectory.db_url = db_url
@@ -36,6 +35,11 @@ def api(course: Path, db_url: str, timeout: int):
         nbgrader_plugin.configure(config)
         _APIS[key] = NbGraderAPI(CourseDirectory(config=config), config=config)
     return _APIS[key]
+
+
+def alembic_on_path():
+    """nbgrader runs `alembic` (from PATH) when it creates a gradebook: this environment's."""
+    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
 
 
 def hand_over(course: Path, db_url: str, timeout: int, assignment: str, student: str, results,

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import judge, rules, sandbox
+from . import judge, privilege, rules, sandbox
 from .spec import Spec
 
 
@@ -78,15 +78,25 @@ def job_for(spec: Spec, submitted: dict):
     return cells, notes
 
 
-def grade(spec: Spec, material, student: str, path: Path, uid: int, limits: sandbox.Limits) -> Result:
-    result = Result(student, spec.notebook, scores={gid: 0.0 for gid in spec.grades})
+def read_notebook(path) -> dict:
+    """{"notebook": the parsed JSON} or {"unreadable": why} (run as the course's owner: ``privilege``)."""
     try:
         submitted = json.loads(Path(path).read_text())
         if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
             raise ValueError("no cells")
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        result.failed = f"{spec.notebook} is not a readable notebook ({exc.__class__.__name__})"
+        return {"unreadable": exc.__class__.__name__}
+    return {"notebook": submitted}
+
+
+def grade(spec: Spec, material, student: str, path: Path, uid: int, limits: sandbox.Limits, user=None) -> Result:
+    result = Result(student, spec.notebook, scores={gid: 0.0 for gid in spec.grades})
+    read = privilege.run_as(user, read_notebook, path)
+    if "notebook" not in read or not isinstance(read["notebook"], dict) \
+            or not isinstance(read["notebook"].get("cells"), list):
+        result.failed = f"{spec.notebook} is not a readable notebook ({read.get('unreadable', 'ValueError')})"
         return result
+    submitted = read["notebook"]
     cells, result.notes = job_for(spec, submitted)
     parts = spec.parts
     problems = {p: material.parts[p].problems for p in parts}
