@@ -161,3 +161,27 @@ def test_scratch_a_killed_run_left_is_removed_unless_a_live_run_holds_it(state):
         assert (work / "answer.py").exists() and log.exists() and not left.exists()
     uids.clean()
     assert os.listdir(state / "scratch") == []
+
+
+def test_nbgrader_autograde_and_the_formgrader_button_take_the_course_lock_too(tmp_path):
+    """The formgrader's Autograde button is nbgrader's autograde with our SandboxGrade: it must not
+    grade while a run holds the course, and must grade once it is free."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder import courselock
+
+    where = course(tmp_path / "c")
+    submit(where, "alice", "correct")
+    nbgrader = [str(CLI.parent / "nbgrader"), "autograde", "optimizers", "--student", "alice", "--force"]
+    with courselock.hold(where, wait=False):
+        busy = subprocess.run(nbgrader, cwd=where, capture_output=True, text=True)
+        assert "another grading run" in busy.stdout + busy.stderr, busy.stderr[-2000:]
+        with Gradebook(f"sqlite:///{where / 'gradebook.db'}") as gb:
+            try:
+                assert gb.find_submission("optimizers", "alice").score == 0  # nothing was graded
+            except MissingEntry:
+                pass
+    free = subprocess.run(nbgrader, cwd=where, capture_output=True, text=True)
+    assert free.returncode == 0, free.stderr[-2000:]
+    with Gradebook(f"sqlite:///{where / 'gradebook.db'}") as gb:
+        assert gb.find_submission("optimizers", "alice").score == 32

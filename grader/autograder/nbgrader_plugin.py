@@ -28,7 +28,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import DeduplicateIds, NbGraderPreprocessor
 from nbgrader.preprocessors import CheckCellMetadata as _NbgraderCheckCellMetadata
 
-from . import parts, pipeline, sandbox, uids
+from . import courselock, parts, pipeline, sandbox, uids
 from .spec import Spec
 
 PRECOMPUTED: dict = {}  # (student, assignment, notebook) -> pipeline.Result
@@ -103,7 +103,8 @@ class SandboxGrade(NbGraderPreprocessor):
         result = PRECOMPUTED.pop(key, None)
         if result is None:
             submitted = Path(coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"]))
-            with uids.claim() as uid:
+            # nbgrader autograde or the formgrader's button: one grading run per course, as autograde's
+            with courselock.hold(Path(coursedir.root), wait=False), uids.claim() as uid:
                 result = pipeline.grade(spec, parts.load(source), info["student"],
                                         submitted / spec.notebook, uid, sandbox.Limits())
         resources["autograder"] = result
