@@ -79,24 +79,21 @@ def job_for(spec: Spec, submitted: dict):
 
 
 def read_notebook(path) -> dict:
-    """{"notebook": the parsed JSON} or {"unreadable": why} (run as the course's owner: ``privilege``)."""
+    """{"notebook": the parsed JSON} or {"unreadable": why} (run as the course's owner: ``privilege``;
+    its reply is checked by ``grade``, as it comes from a process that parsed a student's file)."""
     try:
-        submitted = json.loads(Path(path).read_text())
-        if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
-            raise ValueError("no cells")
+        return {"notebook": json.loads(Path(path).read_text())}
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         return {"unreadable": exc.__class__.__name__}
-    return {"notebook": submitted}
 
 
 def grade(spec: Spec, material, student: str, path: Path, uid: int, limits: sandbox.Limits, user=None) -> Result:
     result = Result(student, spec.notebook, scores={gid: 0.0 for gid in spec.grades})
     read = privilege.run_as(user, read_notebook, path)
-    if "notebook" not in read or not isinstance(read["notebook"], dict) \
-            or not isinstance(read["notebook"].get("cells"), list):
+    submitted = read.get("notebook")
+    if not isinstance(submitted, dict) or not isinstance(submitted.get("cells"), list):
         result.failed = f"{spec.notebook} is not a readable notebook ({read.get('unreadable', 'ValueError')})"
         return result
-    submitted = read["notebook"]
     cells, result.notes = job_for(spec, submitted)
     parts = spec.parts
     problems = {p: material.parts[p].problems for p in parts}

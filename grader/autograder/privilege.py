@@ -86,7 +86,7 @@ def run_as(user: User | None, fn, *args):
         reply = json.loads(text)
     except ValueError:
         reply = None
-    if not isinstance(reply, dict) or not ({"value"} <= set(reply) or {"error", "message"} <= set(reply)):
+    if not isinstance(reply, dict) or not ("value" in reply or {"error", "message"} <= reply.keys()):
         raise RuntimeError(f"{getattr(fn, '__name__', fn)} as uid {user.uid} gave no answer "
                            f"({_how(status)})")
     if "error" in reply:
