@@ -160,7 +160,8 @@ class Grader:
 
     def to_grade(self, assignment, students):
         """The submissions to grade: content different from what was graded (or no readable
-        record of it), or no autograded score in the gradebook in use."""
+        record of it), a grading the grader itself failed on, or no autograded score in the
+        gradebook in use."""
         from nbgrader.api import Gradebook, MissingEntry
 
         todo = []
@@ -170,7 +171,7 @@ class Grader:
                 if record is None and self.record(student, assignment).exists():
                     print(f"{student}: the grading record {self.record(student, assignment)} cannot be read; graded again")
                 if not record or record.get("hash") != content_hash(self.course / "submitted" / student / assignment) \
-                        or record.get("db_url") != _redacted(self.db_url):
+                        or record.get("db_url") != _redacted(self.db_url) or str(record.get("status")).startswith(INTERNAL):
                     todo.append(student)
                     continue
                 try:

@@ -2,19 +2,21 @@
 nbgrader's conversions run in parallel, like the sandboxes): its Autograde converter with the
 result (``nbgrader_plugin.PRECOMPUTED``), 0 points where nothing could be graded, a timestamp
 where the submission had none, and its feedback page when asked for (else the old page, which
-shows the old score, is removed). Every gradebook write is one of nbgrader's
-own short transactions.
+shows the old score, is removed). Everything nbgrader writes about the submission is one
+gradebook transaction (``transaction.one``): it lands whole, or not at all (nothing when nbgrader
+fails on a submission the sandbox graded, which is the grader's failure, not the student's).
 """
 from __future__ import annotations
 
 import datetime
 import os
+import re
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from . import nbgrader_plugin
+from . import nbgrader_plugin, transaction
 
 _APIS: dict = {}
 
@@ -49,19 +51,25 @@ def hand_over(course: Path, db_url: str, timeout: int, assignment: str, student:
     for result in results:
         nbgrader_plugin.PRECOMPUTED[(student, assignment, Path(result.notebook).stem)] = result
     shutil.rmtree(course / "feedback" / student / assignment, ignore_errors=True)  # it shows the old score
-    done = nb.autograde(assignment, student, force=True, create=True)
-    for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
-        nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
-    zero_missing(db_url, assignment, student, [r for r in results if r.failed])
+    try:
+        with transaction.one(db_url) as writes:
+            done = nb.autograde(assignment, student, force=True, create=True)
+            if done["success"] or any(r.failed for r in results):  # (a notebook nbgrader cannot convert fails it)
+                zero_missing(db_url, assignment, student, [r for r in results if r.failed])
+            else:  # nbgrader failed on a submission that was graded: none of what it wrote lands
+                writes.rollback()
+    finally:
+        for result in results:  # a notebook nbgrader did not convert (missing) leaves its result here
+            nbgrader_plugin.PRECOMPUTED.pop((student, assignment, Path(result.notebook).stem), None)
     stamp(course, assignment, student)
     if not done["success"]:
-        return ["internal grading error: nbgrader autograde failed: " + last_error(done.get("error") or done.get("log") or "")]
+        return ["internal grading error: nbgrader autograde failed: " + why(done)]
     if not feedback:
         return []
     page = nb.generate_feedback(assignment, student, force=True)
     if not page["success"]:
         return ["internal grading error: nbgrader generate_feedback failed: "
-                + last_error(page.get("error") or page.get("log") or "")]
+                + why(page)]
     return []
 
 
@@ -95,7 +103,11 @@ def zero_missing(db_url: str, assignment: str, student: str, results):
         gb.db.commit()
 
 
-def last_error(text: str) -> str:
-    """The last exception's message of a traceback, on one line."""
-    tail = text.strip().rsplit("Exception: ", 1)[-1] if "Exception: " in text else text.strip()[-300:]
-    return " ".join(tail.split())[:300]
+def why(done: dict) -> str:
+    """Why an nbgrader call failed, on one line: the last exception its log shows (its own
+    closing error only says "see the above traceback"), else the end of what it reported."""
+    for text in (done.get("log") or "", done.get("error") or ""):
+        found = re.findall(r"^\s*((?:\w+\.)*\w+(?:Error|Exception): .*)$", text, re.M)
+        if found:
+            return " ".join(found[-1].split())[:300]
+    return " ".join((done.get("error") or done.get("log") or "").split()[-50:])[:300]
