@@ -6,7 +6,13 @@ import numpy as np
 from . import _checks, convergence, numdiff, optim, schedules
 from .activations import sigmoid
 from .mlp import MLP
-from .objectives import Function, Quadratic, Rosenbrock, Softplus
+from .objectives import DoubleWell, Function, Quadratic, Rosenbrock, Softplus
+
+
+def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
+    """Chapter 3's saddle run: gradient descent with ``lr`` on ``DoubleWell()`` from (w1, delta),
+    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= 1e-12."""
+    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
 
 
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
