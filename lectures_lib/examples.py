@@ -272,6 +272,22 @@ def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
 
 
+COUPLED_START = (-4.0, 3.0)
+
+
+def coupled_bowl(angle_deg: float) -> Quadratic:
+    """Chapter 8's quadratic with curvatures 1 and 10 whose axes are rotated by ``angle_deg``
+    degrees from the weights' axes: 0 leaves the two weights uncoupled."""
+    return Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(angle_deg))
+
+
+def coupled_rprop(variant: str, angle_deg: float, delta0: float = 0.1, steps: int = 80):
+    """An Rprop ``variant`` with initial step ``delta0`` on ``coupled_bowl(angle_deg)`` from
+    (-4, 3), ``steps`` steps: chapter 8's coupling figure and its exercise 2."""
+    return optim.minimize(coupled_bowl(angle_deg), COUPLED_START, optim.Rprop(delta0=delta0, variant=variant),
+                          max_iter=steps, tol=0.0)
+
+
 SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
 
 
@@ -317,6 +333,13 @@ def linear_rate_run(lr: float = 0.1, w0=(3.0, 2.0), steps: int = 60) -> dict:
     trace = optim.minimize(q, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
     return {"objective": q, "lr": lr, "trace": trace, "gap": trace.loss - q.min_value(),
             "R": convergence.gd_rate(q.A, lr) ** 2}
+
+
+def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = 300) -> dict:
+    """{variant: Result}: each Rprop variant at its defaults on one of chapter 10's race problems,
+    with the race's budget and stopping rule (chapter 10's exercise 2)."""
+    obj, w0, _, _ = summary_problem(name)
+    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=1e-20) for v in variants}
 
 
 def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12) -> dict:
