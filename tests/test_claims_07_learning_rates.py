@@ -27,7 +27,7 @@ def test_the_two_minima_and_their_thresholds():
     minima = examples.two_wells_minima()  # the chapter's
     w = {n: m[0] for n, (m, _) in minima.items()}
     assert w["poor"] == pytest.approx(POOR, abs=2e-3) and w["global"] == pytest.approx(GLOBAL, abs=2e-3)
-    for n, start in examples.TWO_WELLS_STARTS.items():  # each a minimum: E' = 0, E'' > 0
+    for n in examples.TWO_WELLS_STARTS:  # each a minimum: E' = 0, E'' > 0
         assert abs(E.grad(np.array([w[n]]))[0]) < 1e-6 and numdiff.hess(E.grad, np.array([w[n]]))[0, 0] > 0
     assert E.value(np.array([w["global"]])) < 0 < E.value(np.array([w["poor"]]))  # the global one is deeper
     grid = np.linspace(-6, 6, 4001)[:, None]
