@@ -25,6 +25,8 @@ def test_the_coupled_bowl_is_rotated_by_the_angle():
 def test_exercise_2_the_initial_step_hardly_matters_for_irprop_minus():
     runs = [examples.coupled_rprop("iRprop-", 45, delta0=d0, steps=200) for d0 in (0.001, 1.0)]  # the solution's
     assert all(tr.loss[-1] < 1e-10 for tr in runs)  # both at the minimum E* = 0
+    first = [np.abs(tr.w[1] - tr.w[0]) for tr in runs]
+    np.testing.assert_allclose(first, [[0.001, 0.001], [1.0, 1.0]])  # the first steps are Delta_0: it was used
     small, large = (optim.steps_to(tr, 1e-6) for tr in runs)
     assert abs(small - large) < 0.1 * 200  # a start 1000 times smaller costs a handful of steps of 200
 
