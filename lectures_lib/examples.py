@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks, convergence, optim
+from . import _checks, convergence, numdiff, optim, schedules
 from .activations import sigmoid
 from .mlp import MLP
-from .objectives import Function, Quadratic, Rosenbrock, Softplus
+from .objectives import DoubleWell, Function, Quadratic, Rosenbrock, Softplus
+
+
+def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
+    """Chapter 3's saddle run: gradient descent with ``lr`` on ``DoubleWell()`` from (w1, delta),
+    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= 1e-12."""
+    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
 
 
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
@@ -153,6 +159,77 @@ def linear_rate_bound(mu: float = 0.1, w0: float = -6.0, steps: int = 60) -> dic
     return {"objective": f, "m": m, "L": L, "k": k, "gap": gap, "bound": gap[0] * (1 - m / L) ** k}
 
 
+TWO_WELLS_STARTS = {"poor": -1.6, "global": 1.6}  # a start inside each well
+
+
+def two_wells(poor=(-1.5, 0.15, 0.6), wide=(1.5, 0.5, 1.0)) -> Function:
+    """Chapter 7's non-convex loss: a gentle bowl 1/2 sqrt(1 + w^2) (slope below 1/2) with two
+    Gaussian wells (centre, width, depth) carved into it, a narrow shallow one (``poor``) and a
+    wide deep one (``wide``):
+    E(w) = 1/2 sqrt(1 + w^2) - 0.6 exp(-(w + 1.5)^2 / (2 0.15^2)) - exp(-(w - 1.5)^2 / (2 0.5^2))."""
+    (m1, s1, a1), (m2, s2, a2) = poor, wide
+
+    def value(w):
+        w = np.asarray(w, dtype=np.float64)
+        return np.sum(0.5 * np.sqrt(1 + w**2) - a1 * np.exp(-(w - m1) ** 2 / (2 * s1**2))
+                      - a2 * np.exp(-(w - m2) ** 2 / (2 * s2**2)))
+
+    def grad(w):
+        w = np.asarray(w, dtype=np.float64)
+        return (0.5 * w / np.sqrt(1 + w**2) + a1 * (w - m1) / s1**2 * np.exp(-(w - m1) ** 2 / (2 * s1**2))
+                + a2 * (w - m2) / s2**2 * np.exp(-(w - m2) ** 2 / (2 * s2**2)))
+
+    return Function(value, grad, dim=1)
+
+
+def two_wells_minima(lr: float = 0.01, steps: int = 5000) -> dict:
+    """{well: (w, 2 eta_opt)} of ``two_wells()``: gradient descent from inside each well (tol 1e-15)
+    finds its minimum, and 2 / E''(w) there, with E'' by finite differences of the gradient."""
+    E = two_wells()
+    out = {}
+    for name, start in TWO_WELLS_STARTS.items():
+        w = optim.minimize(E, [start], optim.GradientDescent(lr), max_iter=steps, tol=1e-15).w[-1]
+        out[name] = (w, 2 * convergence.eta_opt(numdiff.hess(E.grad, w)[0, 0]))
+    return out
+
+
+WELL_SCHEDULES = ("constant", "linear", "quadratic", "exponential", "plateau")
+
+
+def two_wells_run(schedule: str, eta0: float, steps: int = 200, beta: float = 0.05):
+    """Chapter 7's demo: gradient descent on ``two_wells()`` from w = -1.6 (in the poor well) for
+    up to ``steps`` steps with a learning-rate schedule from eta0: constant, the slides' "linear"
+    eta0/(k+1), "quadratic" eta0/(k+1)^2, exponential eta0 e^{-beta k}, or "plateau"
+    (``ReduceOnPlateau`` with alpha = 0.5, patience 10)."""
+    if schedule not in WELL_SCHEDULES:
+        raise ValueError(f"unknown schedule {schedule!r}: expected one of {WELL_SCHEDULES}")
+    lr = {"constant": eta0, "linear": schedules.linear(eta0), "quadratic": schedules.quadratic(eta0),
+          "exponential": schedules.exponential(eta0, beta), "plateau": eta0}[schedule]
+    gd = optim.GradientDescent(lr)
+    opt = schedules.ReduceOnPlateau(gd, alpha=0.5, patience=10) if schedule == "plateau" else gd
+    return optim.minimize(two_wells(), [TWO_WELLS_STARTS["poor"]], opt, max_iter=steps, tol=0.0)
+
+
+def plateau_monitors(lr: float = 0.2, steps: int = 600) -> dict:
+    """Chapter 7's reduce-on-plateau comparison: ``MLP([1, 12, 1], ["tanh", "identity"])`` fitted
+    to 30 noisy samples of sin x (30 more held out), by gradient descent with ``lr`` from the same
+    weights: at that fixed rate, and with ``ReduceOnPlateau(alpha=0.1, patience=50,
+    rel_tol=1e-3)`` watching the held-out loss or the training loss. Also the steps at which each
+    run's learning rate was cut."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, 60)
+    d = np.sin(x) + 0.2 * rng.standard_normal(60)
+    net = MLP([1, 12, 1], ["tanh", "identity"])
+    train, held_out = net.objective(x[:30, None], d[:30]), net.objective(x[30:, None], d[30:])
+    w0, gd = net.init(seed=1), optim.GradientDescent(lr)
+    runs = {"fixed η": optim.minimize(train, w0, gd, max_iter=steps, tol=0.0)}
+    for name, monitor in [("plateau, monitor = held-out", held_out), ("plateau, monitor = training", None)]:
+        opt = schedules.ReduceOnPlateau(gd, alpha=0.1, patience=50, rel_tol=1e-3, monitor=monitor)
+        runs[name] = optim.minimize(train, w0, opt, max_iter=steps, tol=0.0)
+    cuts = {name: [int(k) for k in np.flatnonzero(tr.lr[1:] < 0.5 * tr.lr[:-1]) + 1] for name, tr in runs.items()}
+    return {"net": net, "train": train, "held_out": held_out, "runs": runs, "cuts": cuts}
+
+
 def xor_problem():
     """The recap chapter's XOR network (2-3-1, tanh then sigmoid, L2 divergence) and its loss."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -195,6 +272,22 @@ def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
 
 
+COUPLED_START = (-4.0, 3.0)
+
+
+def coupled_bowl(angle_deg: float) -> Quadratic:
+    """Chapter 8's quadratic with curvatures 1 and 10 whose axes are rotated by ``angle_deg``
+    degrees from the weights' axes: 0 leaves the two weights uncoupled."""
+    return Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(angle_deg))
+
+
+def coupled_rprop(variant: str, angle_deg: float, delta0: float = 0.1, steps: int = 80):
+    """An Rprop ``variant`` with initial step ``delta0`` on ``coupled_bowl(angle_deg)`` from
+    (-4, 3), ``steps`` steps: chapter 8's coupling figure and its exercise 2."""
+    return optim.minimize(coupled_bowl(angle_deg), COUPLED_START, optim.Rprop(delta0=delta0, variant=variant),
+                          max_iter=steps, tol=0.0)
+
+
 SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
 
 
@@ -221,12 +314,40 @@ def summary_race(name: str, max_iter: int = 300) -> tuple:
     return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=1e-20) for m, o in opts.items()}, f_star
 
 
+def parabola() -> Quadratic:
+    """Chapter 4's 1-D quadratic E = w^2 - 2w + 1 = (w - 1)^2: a = 2, w* = 1, eta_opt = 1/2."""
+    return Quadratic([[2.0]], b=[-2.0], c=1.0)
+
+
+def diagonal_bowl() -> Quadratic:
+    """Chapter 4's axis-aligned quadratic E = 1/2 (w_1^2 + 4 w_2^2) - w_1 + 2 w_2: slices along w_1
+    at any w_2 are shifted copies of one another."""
+    return Quadratic(np.diag([1.0, 4.0]), b=[-1.0, 2.0])
+
+
+def linear_rate_run(lr: float = 0.1, w0=(3.0, 2.0), steps: int = 60) -> dict:
+    """Chapter 4's convergence-rate run: gradient descent with ``lr`` on E = 1/2 w^T diag(2, 6) w
+    + (-2, 3)^T w + 1 from ``w0``, with the gap E(w_k) - E* and R = gd_rate(A, lr)^2, the bound
+    on the ratio of successive gaps (the slowest direction's factor squared)."""
+    q = Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)
+    trace = optim.minimize(q, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
+    return {"objective": q, "lr": lr, "trace": trace, "gap": trace.loss - q.min_value(),
+            "R": convergence.gd_rate(q.A, lr) ** 2}
+
+
+def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = 300) -> dict:
+    """{variant: Result}: each Rprop variant at its defaults on one of chapter 10's race problems,
+    with the race's budget and stopping rule (chapter 10's exercise 2)."""
+    obj, w0, _, _ = summary_problem(name)
+    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=1e-20) for v in variants}
+
+
 def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12) -> dict:
     """The slides' three cases of a fixed step on the 1-D quadratic E = w^2 - 2w + 1 (a = 2,
     w* = 1, eta_opt = 1/2): gradient descent at eta = ratio * eta_opt for each ratio, with its
     regime and the factor 1 - eta a by which every step multiplies the error w - w*: chapter 4's
     converge / jitter / diverge figure."""
-    q = Quadratic([[2.0]], b=[-2.0], c=1.0)
+    q = parabola()
     a, eta_opt = 2.0, convergence.eta_opt(2.0)
     runs = {}
     for ratio in ratios:

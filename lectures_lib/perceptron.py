@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks
+from . import _checks, optim
 from .mlp import MLP
 
 
@@ -64,6 +64,20 @@ def spoiler_set(n: int = 5, t: float = 10.0, spoilers: int = 1, seed: int = 0):
     X = np.vstack([np.column_stack([xp, 1.0 - xp]), np.column_stack([xn, -1.0 - xn]),
                    np.reshape([[0.1 * j, -float(t) - j] for j in range(spoilers)], (-1, 2))])
     return X, np.concatenate([np.ones(n), -np.ones(n), np.ones(spoilers)])
+
+
+def spoiler_gradient(t: float, eps: float = 0.01) -> np.ndarray:
+    """The gradient (d/dw_x, d/dw_y, d/db) of the spoiler's divergence div_4 alone (T = 1) at the
+    three-point optimum (u, u, 0), by backprop: the pull of the point (0, -t) there."""
+    X, labels = brady_points(t)
+    return neuron_objective(X[3:], labels[3:], eps).grad(three_point_optimum(eps))
+
+
+def backprop_from_optimum(X, labels, eps: float = 0.01, lr: float = 10.0, max_iter: int = 4000, tol: float = 1e-13):
+    """Backprop (gradient descent with ``lr``) on ``neuron_objective(X, labels, eps)`` from the
+    three-point optimum (u, u, 0), stopping by the slides' rule |Delta Loss| <= tol: chapter 2's run."""
+    return optim.minimize(neuron_objective(X, labels, eps), three_point_optimum(eps), optim.GradientDescent(lr),
+                          max_iter=max_iter, tol=tol)
 
 
 def neuron_objective(X, labels, eps: float = 0.01):

@@ -3,20 +3,13 @@ import numpy as np
 import pytest
 
 from lectures_lib import examples, mlp, numdiff, optim
-from lectures_lib.perceptron import (brady_points, errors, neuron_objective, perceptron, spoiler_set,
-                                     three_point_optimum)
+from lectures_lib.perceptron import (backprop_from_optimum, brady_points, errors, neuron_objective, perceptron,
+                                     spoiler_gradient, spoiler_set, three_point_optimum)
 
 EPS = 0.01
 
 
-def backprop(X, lab, eps=EPS, max_iter=4000, tol=1e-13, lr=10.0):
-    return optim.minimize(neuron_objective(X, lab, eps), three_point_optimum(eps), optim.GradientDescent(lr),
-                          max_iter=max_iter, tol=tol)
-
-
-def spoiler_grad(t, eps):
-    X, lab = brady_points(t)
-    return neuron_objective(X[3:], lab[3:], eps).grad(three_point_optimum(eps))
+backprop = backprop_from_optimum  # the chapter's run: eta = 10, at most 4000 steps, tol 1e-13
 
 
 def test_threshold_error_is_flat_between_T1_and_T2_while_divergence_changes():
@@ -49,7 +42,7 @@ def test_spoiler_gradient_formula_and_quarter(t, eps):
     w = three_point_optimum(eps)
     z = -w[1] * t + w[2]
     s = 1 / (1 + np.exp(-z))
-    g = spoiler_grad(t, eps)
+    g = spoiler_gradient(t, eps)
     np.testing.assert_allclose(g[1:], [2 * (1 - eps - s) * s * (1 - s) * t, -2 * (1 - eps - s) * s * (1 - s)],
                                rtol=1e-8)
     full = neuron_objective(*brady_points(t), eps).grad(w)
@@ -57,12 +50,16 @@ def test_spoiler_gradient_formula_and_quarter(t, eps):
 
 
 def test_gradient_sizes_quoted_and_the_pull_falls_like_exp_minus_ut():
-    assert 5e-6 < spoiler_grad(3.0, EPS)[1] < 7e-6
+    assert 5e-6 < spoiler_gradient(3.0, EPS)[1] < 7e-6
     u = three_point_optimum(EPS)[0]
     for t in (8.5, 10.0, 20.0):  # no underflow: backprop's pull matches the formula
         s = np.exp(-u * t) / (1 + np.exp(-u * t))
-        assert spoiler_grad(t, EPS)[1] == pytest.approx(2 * (1 - EPS - s) * s * (1 - s) * t, rel=1e-9)
-    assert 1e-19 < spoiler_grad(10.0, EPS)[1] < 3e-19
+        assert spoiler_gradient(t, EPS)[1] == pytest.approx(2 * (1 - EPS - s) * s * (1 - s) * t, rel=1e-9)
+    assert 1e-19 < spoiler_gradient(10.0, EPS)[1] < 3e-19
+    # "far below anything gradient descent can act on": a step of eta = 10 leaves w_y = u unchanged in
+    # float64 (its change is below u's rounding unit), while at t = 3 it still moves it
+    u = three_point_optimum(EPS)[1]
+    assert u - 10.0 * spoiler_gradient(10.0, EPS)[1] == u != u - 10.0 * spoiler_gradient(3.0, EPS)[1]
 
 
 def test_t3_is_a_broad_local_minimum_that_misclassifies_the_spoiler():

@@ -10,16 +10,21 @@ def gd(q, w0, eta, steps, tol=0.0):
 
 
 def test_rate_is_constant_and_bounds_the_gap():
-    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)
-    trace = gd(q, [3.0, 2.0], 0.1, 60)
-    gap = trace.loss - q.min_value()
-    R = convergence.gd_rate(q.A, 0.1) ** 2
+    run = examples.linear_rate_run()  # the chapter's run
+    q, trace, gap, R = run["objective"], run["trace"], run["gap"], run["R"]
+    assert R == convergence.gd_rate(q.A, 0.1) ** 2 and len(gap) == 61
     assert R == pytest.approx(0.64)
     assert convergence.measured_rate(trace.loss, q.min_value()) == pytest.approx(0.64, abs=1e-4)
     assert np.all(gap <= gap[0] * R ** np.arange(len(gap)) + 1e-15)
 
 
-Q1 = objectives.Quadratic([[2.0]], b=[-2.0], c=1.0)  # E = (w - 1)^2, a = 2
+Q1 = examples.parabola()  # the chapter's E = (w - 1)^2, a = 2
+
+
+def test_the_parabola_is_w_minus_one_squared():
+    w = np.linspace(-3, 4, 15)[:, None]
+    np.testing.assert_allclose(Q1.value(w), (w[:, 0] - 1) ** 2, atol=1e-12)
+    assert Q1.eigenvalues.tolist() == [2.0] and Q1.minimizer()[0] == 1.0
 
 
 def test_eta_opt_is_one_newton_step():
@@ -66,9 +71,10 @@ def test_slides_two_learning_rates_example():
 
 
 def test_diagonal_slices_are_shifted_copies():
-    qd = objectives.Quadratic(np.diag([1.0, 4.0]), b=[-1.0, 2.0])
+    qd = examples.diagonal_bowl()  # the chapter's, and its three slices
     w1 = np.linspace(-3, 5, 50)
-    slices = [qd.value(np.stack([w1, np.full_like(w1, w2)], -1)) for w2 in (-2.0, -0.5, 1.0)]
+    slices = [qd.value(np.stack([w1, np.full_like(w1, w2)], -1)) for w2 in (-2.0, -0.5, 0.5)]
+    assert np.ptp([s[0] for s in slices]) > 0.5  # they are not the same curve: they move up and down
     for s in slices[1:]:
         assert np.allclose(s - slices[0], (s - slices[0])[0])
     assert np.allclose(convergence.optimal_rates(qd.A), [1.0, 0.25])
@@ -156,16 +162,14 @@ def test_the_three_fixed_steps_converge_jitter_and_diverge_by_their_factor():
 
 
 def test_the_linear_rate_bound_holds_at_every_step():
-    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)  # the chapter's run
-    trace = optim.minimize(q, [3.0, 2.0], optim.GradientDescent(0.1), max_iter=60, tol=0.0)
-    gap = trace.loss - q.min_value()
-    ratio = gap / (gap[0] * (convergence.gd_rate(q.A, 0.1) ** 2) ** np.arange(len(gap)))
+    run = examples.linear_rate_run()  # the chapter's run
+    gap = run["gap"]
+    ratio = gap / (gap[0] * run["R"] ** np.arange(len(gap)))
     assert ratio[0] == 1.0 and ratio[1:].max() < 1.0  # below the bound at every step
 
 
 def test_the_rate_becomes_constant_only_once_the_slowest_direction_dominates():
-    q = objectives.Quadratic([[2.0, 0.0], [0.0, 6.0]], b=[-2.0, 3.0], c=1.0)  # the chapter's run
-    gap = gd(q, [3.0, 2.0], 0.1, 60).loss - q.min_value()
+    gap = examples.linear_rate_run()["gap"]  # the chapter's run
     ratio = gap[1:] / gap[:-1]
     assert abs(ratio[5] - 0.64) > 1e-3  # early on the faster direction still shows
     assert np.all(np.abs(ratio[20:] - 0.64) < 1e-4)

@@ -2,33 +2,14 @@
 import numpy as np
 import pytest
 
-from lectures_lib import convergence, mlp, numdiff, objectives, optim, schedules
+from lectures_lib import convergence, examples, numdiff, optim, schedules
 
-M1, S1, A1, M2, S2, A2 = -1.5, 0.15, 0.6, 1.5, 0.5, 1.0
-
-
-def wells(w):
-    w = np.asarray(w, dtype=np.float64)
-    return (0.5 * np.sqrt(1 + w**2) - A1 * np.exp(-(w - M1) ** 2 / (2 * S1**2))
-            - A2 * np.exp(-(w - M2) ** 2 / (2 * S2**2)))
-
-
-def wells_grad(w):
-    w = np.asarray(w, dtype=np.float64)
-    return (0.5 * w / np.sqrt(1 + w**2) + A1 * (w - M1) / S1**2 * np.exp(-(w - M1) ** 2 / (2 * S1**2))
-            + A2 * (w - M2) / S2**2 * np.exp(-(w - M2) ** 2 / (2 * S2**2)))
-
-
-E = objectives.Function(lambda w: np.sum(wells(w)), wells_grad, dim=1)
+E = examples.two_wells()  # the chapter's loss
 POOR, GLOBAL = -1.484, 1.396
 
 
 def run(schedule, eta0):
-    lr = {"constant": eta0, "linear": schedules.linear(eta0), "quadratic": schedules.quadratic(eta0),
-          "exponential": schedules.exponential(eta0, 0.05), "plateau": eta0}[schedule]
-    gd = optim.GradientDescent(lr)
-    opt = schedules.ReduceOnPlateau(gd, alpha=0.5, patience=10) if schedule == "plateau" else gd
-    return optim.minimize(E, [-1.6], opt, max_iter=200, tol=0.0)
+    return examples.two_wells_run(schedule, eta0)  # the chapter's demo: from -1.6, 200 steps
 
 
 def test_regimes_on_a_quadratic():
@@ -43,11 +24,15 @@ def test_schedules_values():
 
 def test_the_two_minima_and_their_thresholds():
     assert numdiff.check_grad(E, np.array([0.3])) < 1e-8
-    mins = {n: optim.minimize(E, [w], optim.GradientDescent(0.01), max_iter=5000, tol=1e-15).w[-1][0]
-            for n, w in [("poor", -1.6), ("global", 1.6)]}
-    assert mins["poor"] == pytest.approx(POOR, abs=2e-3) and mins["global"] == pytest.approx(GLOBAL, abs=2e-3)
-    assert wells(mins["global"]) < 0 < wells(mins["poor"])  # the global one is deeper
-    two = {n: 2 / numdiff.hess(E.grad, np.array([m]))[0, 0] for n, m in mins.items()}
+    minima = examples.two_wells_minima()  # the chapter's
+    w = {n: m[0] for n, (m, _) in minima.items()}
+    assert w["poor"] == pytest.approx(POOR, abs=2e-3) and w["global"] == pytest.approx(GLOBAL, abs=2e-3)
+    for n in examples.TWO_WELLS_STARTS:  # each a minimum: E' = 0, E'' > 0
+        assert abs(E.grad(np.array([w[n]]))[0]) < 1e-6 and numdiff.hess(E.grad, np.array([w[n]]))[0, 0] > 0
+    assert E.value(np.array([w["global"]])) < 0 < E.value(np.array([w["poor"]]))  # the global one is deeper
+    grid = np.linspace(-6, 6, 4001)[:, None]
+    assert grid[np.argmin(E.value(grid))][0] == pytest.approx(w["global"], abs=5e-3)  # and it is the global one
+    two = {n: t for n, (_, t) in minima.items()}
     assert two["poor"] == pytest.approx(0.076, abs=1e-3) and two["global"] == pytest.approx(0.520, abs=1e-3)
 
 
@@ -85,27 +70,19 @@ def test_exponential_budget():
 
 
 def test_reduce_on_plateau_with_held_out_monitor():
-    rng = np.random.default_rng(0)
-    x = rng.uniform(-3, 3, 60)
-    d = np.sin(x) + 0.2 * rng.standard_normal(60)
-    net = mlp.MLP([1, 12, 1], ["tanh", "identity"])
-    train, held = net.objective(x[:30, None], d[:30]), net.objective(x[30:, None], d[30:])
-    w0, gd = net.init(seed=1), optim.GradientDescent(0.2)
-    fixed = optim.minimize(train, w0, gd, max_iter=600, tol=0.0)
-    res = {}
-    for name, mon in [("held", held), ("train", None)]:
-        opt = schedules.ReduceOnPlateau(gd, alpha=0.1, patience=50, rel_tol=1e-3, monitor=mon)
-        res[name] = optim.minimize(train, w0, opt, max_iter=600, tol=0.0)
-
-    def cuts(tr):  # the steps at which the learning rate the run used was cut
-        return list(np.flatnonzero(tr.lr[1:] < 0.5 * tr.lr[:-1]) + 1)
-
-    assert cuts(fixed) == []
-    assert cuts(res["held"])[:2] == [122, 172] and len(cuts(res["held"])) > 4
-    assert cuts(res["train"]) == [208]
-    for tr in res.values():  # both plateau rules end lower than the fixed rate on both sets
+    ex = examples.plateau_monitors()  # the chapter's three runs
+    held, cuts = ex["held_out"], ex["cuts"]
+    fixed, on_held, on_train = ex["runs"].values()
+    assert cuts["fixed η"] == []
+    assert cuts["plateau, monitor = held-out"][:2] == [122, 172] and len(cuts["plateau, monitor = held-out"]) > 4
+    assert np.all(np.diff(cuts["plateau, monitor = held-out"]) == 50)  # then again every 50 steps
+    assert cuts["plateau, monitor = training"] == [208]
+    for tr in (on_held, on_train):  # both plateau rules end lower than the fixed rate on both sets
         assert tr.loss[-1] < fixed.loss[-1] and held.value(tr.w[-1]) < held.value(fixed.w[-1])
-    assert held.value(res["train"].w[-1]) < held.value(res["held"].w[-1])
+    assert held.value(on_train.w[-1]) < held.value(on_held.w[-1])
+    # the cut steps are where the rate the run used fell
+    for tr, c in zip(ex["runs"].values(), cuts.values()):
+        assert all(tr.lr[k] == pytest.approx(0.1 * tr.lr[k - 1]) for k in c)
 
 
 def test_finite_budgets_freeze_for_good_while_inverse_time_decay_keeps_creeping():
@@ -119,5 +96,8 @@ def test_finite_budgets_freeze_for_good_while_inverse_time_decay_keeps_creeping(
 
 
 def test_exercise_2_the_larger_exponential_budget_reaches_the_global_minimum():
-    tr = optim.minimize(E, [-1.6], optim.GradientDescent(schedules.exponential(0.3, 0.01)), max_iter=400, tol=0.0)
-    assert tr.w[-1][0] == pytest.approx(GLOBAL, abs=1e-3)
+    tr = examples.two_wells_run("exponential", 0.3, steps=400, beta=0.01)  # the solution's run
+    assert tr.w[-1][0] == pytest.approx(examples.two_wells_minima()["global"][0][0], abs=1e-3)
+    assert examples.two_wells_run("exponential", 0.3, steps=400).w[-1][0] < GLOBAL - 0.3  # beta = 0.05's is not
+    with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
+        examples.two_wells_run("cosine", 0.3)

@@ -4,19 +4,31 @@ import pytest
 
 from lectures_lib import examples, mlp, objectives, optim
 
-W0 = np.array([-4.0, 3.0])
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 D = np.array([0.0, 1.0, 1.0, 0.0])
 NET = mlp.MLP([2, 3, 1], ["tanh", "sigmoid"], divergence="l2")
 XOR = NET.objective(X, D)
 
 
-def coupled(angle_deg):
-    return objectives.Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(angle_deg))
-
-
 def rprop_loss(variant, angle):
-    return optim.minimize(coupled(angle), W0, optim.Rprop(delta0=0.1, variant=variant), max_iter=80, tol=0.0).loss[-1]
+    return examples.coupled_rprop(variant, angle).loss[-1]  # the chapter's figure: from (-4, 3), 80 steps
+
+
+def test_the_coupled_bowl_is_rotated_by_the_angle():
+    for angle in (0, 30, 45):
+        q = examples.coupled_bowl(angle)
+        lam, vecs = np.linalg.eigh(q.A)
+        assert np.allclose(lam, [1.0, 10.0]) and q.minimizer() == pytest.approx([0.0, 0.0])
+        assert abs(vecs[:, 0] @ [np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))]) == pytest.approx(1.0)
+
+
+def test_exercise_2_the_initial_step_hardly_matters_for_irprop_minus():
+    runs = [examples.coupled_rprop("iRprop-", 45, delta0=d0, steps=200) for d0 in (0.001, 1.0)]  # the solution's
+    assert all(tr.loss[-1] < 1e-10 for tr in runs)  # both at the minimum E* = 0
+    first = [np.abs(tr.w[1] - tr.w[0]) for tr in runs]
+    np.testing.assert_allclose(first, [[0.001, 0.001], [1.0, 1.0]])  # the first steps are Delta_0: it was used
+    small, large = (optim.steps_to(tr, 1e-6) for tr in runs)
+    assert abs(small - large) < 0.1 * 200  # a start 1000 times smaller costs a handful of steps of 200
 
 
 @pytest.mark.parametrize("variant", ["simplified", "Rprop+", "Rprop-", "iRprop+", "iRprop-"])

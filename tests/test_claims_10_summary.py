@@ -54,3 +54,13 @@ def test_momentum_methods_are_not_superior_everywhere():
     assert easy["Quickprop"] < min(easy["momentum"], easy["Nesterov"])
     assert all(s[m] < min(s["momentum"], s["Nesterov"]) for s in (easy, hard) for m in ("Newton", "BFGS"))
     assert hard["gradient descent"] is None and hard["momentum"] is not None and hard["Nesterov"] is not None
+
+
+def test_exercise_2_irprop_minus_ends_far_below_rprop_plus_on_rosenbrock():
+    runs = examples.summary_rprop_variants("Rosenbrock", ("Rprop+", "iRprop-"))  # the solution's runs
+    plus, minus = runs["Rprop+"], runs["iRprop-"]
+    assert plus.nit == minus.nit == 300  # the race's budget, used up
+    assert minus.loss[-1] < 0.1 * plus.loss[-1]  # far lower
+    assert minus.loss[-1] > 1e-3 and np.linalg.norm(minus.w[-1] - 1.0) > 0.1  # neither at the minimum (1, 1)
+    race, _ = examples.summary_race("Rosenbrock")
+    assert plus.loss[-1] == race["Rprop"].loss[-1]  # the race's Rprop is Rprop+

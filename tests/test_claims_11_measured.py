@@ -80,3 +80,40 @@ def test_relative_errors_stop_at_the_first_error_below_one_over_shrink_as_a_plai
         assert len(measured) == len(errors)  # the same first step below 1/SHRINK
         np.testing.assert_allclose(measured, errors, rtol=1e-12)  # the in-place step rounds a fused update its own way
         assert len(experiments.relative_errors(q, np.zeros(6), w_star, opt, 5)) == 6  # max_iter steps, then stop
+
+
+def test_gradient_descent_measures_a_little_below_rho_and_finishes_early_as_the_extreme_share_predicts(runs):
+    rng = np.random.default_rng(0)  # the fixture's problems again, for their eigenvectors
+    for kappa in [10, 100]:
+        lam = np.geomspace(1.0, kappa, 20)
+        q = objectives.Quadratic.from_eigenvalues(lam, b=rng.standard_normal(20), seed=kappa)
+        k, errors, rho = runs[kappa, "gradient descent"]
+        assert rho - 0.01 < convergence.measured_rate(errors, 0.0) < rho  # close to rho, a little below
+        vals, vecs = np.linalg.eigh(q.A)
+        c = vecs.T @ (0.0 - q.minimizer())  # the starting error in the eigenbasis
+        share = np.hypot(c[0], c[-1]) / np.linalg.norm(c)  # along the two slowest directions
+        assert share < 1 and abs(c[0]) > np.median(np.abs(c))  # part of it; lambda_1's more than most
+        predicted = math.log(experiments.SHRINK) / -math.log(rho)
+        assert k < predicted and abs(k - math.log(experiments.SHRINK * share) / -math.log(rho)) < 3
+
+
+def test_on_xor_rprop_and_quickprop_succeed_faster_but_fail_more_often_and_failures_are_stuck():
+    problem, seeds = "XOR (2-2-1)", range(24)
+    runs = {m: [experiments.encoder_run(problem, m, setting, s, 3000) for s in seeds]
+            for m, setting in [("gradient descent", (16.0, None)), ("Rprop", (None, None)), ("Quickprop", (16.0, None))]}
+    fails = {m: sum(e is None for e, _ in r) for m, r in runs.items()}
+    mean = {m: np.mean([e for e, _ in r if e is not None]) for m, r in runs.items()}
+    for m in ["Rprop", "Quickprop"]:
+        assert mean[m] < 0.7 * mean["gradient descent"] and fails[m] > fails["gradient descent"]
+    kinds = [kind for r in runs.values() for e, kind in r if e is None]
+    assert kinds and kinds.count("stuck") >= 0.9 * len(kinds)  # almost every failure is stuck
+
+
+def test_at_beta_0_9_momentum_needs_a_small_rate_on_the_encoder():
+    problem, seeds = "10-5-10 encoder", range(5)
+    for method in ["momentum", "Nesterov"]:
+        at = {beta: [experiments.epochs_to_criterion(problem, method, (4.0, beta), s, 3000) for s in seeds]
+              for beta in (0.5, 0.9)}
+        assert all(e is not None for e in at[0.5]) and all(e is None for e in at[0.9])  # eta = 4: only beta = 0.5
+        small = [experiments.epochs_to_criterion(problem, method, (0.125, 0.9), s, 3000) for s in seeds]
+        assert all(e is not None for e in small) and np.median(small) > 3 * np.median(at[0.5])  # several times longer
