@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from autograder import uids
-from homework.courses import CLI, autograde, course, expected_score, report, sandbox_processes, submit
+from homework.courses import CLI, autograde, course, gradebook_fault_mid_submission, report, sandbox_processes, submit
 
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 KINDS = ["correct", "rprop_no_backtracking", "nesterov_lr_twice", "quickprop_slides_sign", "rprop_swapped_etas",
@@ -188,33 +188,16 @@ def test_nbgrader_autograde_and_the_formgrader_button_take_the_course_lock_too(t
 
 
 def test_a_gradebook_fault_mid_submission_rolls_it_back_whole_and_the_next_run_grades_it_again(tmp_path):
-    """A fault injected into the gradebook (a trigger that fails the comments nbgrader writes
-    after it committed the new scores) must leave the last grading whole, not new scores beside
-    old comments; the run says so and exits 1; the next run grades the submission again."""
     import sqlite3
 
-    from nbgrader.api import Gradebook
+    where = course(tmp_path / "c")
 
-    def gradebook():
-        with Gradebook(f"sqlite:///{where / 'gradebook.db'}") as gb:
-            nb = gb.find_submission_notebook("optimizers", "optimizers", "alice")
-            return sorted((g.name, g.auto_score) for g in nb.grades), sorted((c.name, c.auto_comment) for c in nb.comments)
+    def sql(statement):
+        with sqlite3.connect(where / "gradebook.db") as con:
+            con.execute(statement)
 
-    where, kind = course(tmp_path / "c"), "rprop_swapped_etas"
-    submit(where, "alice", "correct")
-    autograde(where)
-    before = gradebook()
-    submit(where, "alice", kind)
-    with sqlite3.connect(where / "gradebook.db") as con:
-        con.execute("CREATE TRIGGER fault BEFORE UPDATE OF auto_comment ON comment "
-                    "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
-    failed = subprocess.run([str(CLI), str(where)], capture_output=True, text=True)
-    assert failed.returncode == 1, failed.stdout[-2000:] + failed.stderr[-2000:]
-    assert "internal grading error" in failed.stdout and "injected fault" in failed.stdout, failed.stdout[-2000:]
-    assert gradebook() == before
-    assert sum(score for _, score in before[0]) == 32
-    with sqlite3.connect(where / "gradebook.db") as con:
-        con.execute("DROP TRIGGER fault")
-    autograde(where)
-    assert float(report(where)["alice"]["score"]) == expected_score(kind) < 32
-    assert gradebook() != before
+    gradebook_fault_mid_submission(
+        where, f"sqlite:///{where / 'gradebook.db'}",
+        lambda: sql("CREATE TRIGGER fault BEFORE UPDATE OF auto_comment ON comment "
+                    "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"),
+        lambda: sql("DROP TRIGGER fault"))

@@ -1,6 +1,7 @@
 """A real PostgreSQL gradebook (Debian's server, started here in a temporary data directory on a
 local socket), used through --db-url: the full round trip, a re-grade that keeps a manual score,
-and two graders on different machines (two course folders) grading disjoint students at once."""
+two graders on different machines (two course folders) grading disjoint students at once, and a
+gradebook fault mid-submission that must roll the whole submission back."""
 import glob
 import os
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from homework.courses import CLI, autograde, course, expected_score, report, submit
+from homework.courses import CLI, autograde, course, expected_score, gradebook_fault_mid_submission, report, submit
 
 pytestmark = [pytest.mark.xdist_group("homework"), pytest.mark.sandbox]
 
@@ -51,7 +52,7 @@ def server():
         else:
             raise RuntimeError("the PostgreSQL server did not start")
         with connection:
-            for name in ("roundtrip", "shared"):
+            for name in ("roundtrip", "shared", "fault"):
                 connection.execute(f"CREATE DATABASE {name}")
         yield lambda db: f"postgresql://grader@/{db}?host={sock}&port={port}"  # no driver: the grader adds psycopg
     finally:
@@ -101,3 +102,21 @@ def test_two_machines_grade_disjoint_students_into_one_postgresql_gradebook_at_o
         for m, ks in kinds.items():
             for i, kind in enumerate(ks):
                 assert gb.find_submission("optimizers", f"{m}{i}").score == expected_score(kind), (m, kind)
+
+
+def test_a_gradebook_fault_mid_submission_rolls_it_back_whole_on_postgresql(server, tmp_path):
+    import psycopg
+
+    url = server("fault")
+    where = course(tmp_path / "course", "--db-url", url)
+
+    def sql(statement):
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute(statement)
+
+    gradebook_fault_mid_submission(
+        where, url.replace("postgresql://", "postgresql+psycopg://"),
+        lambda: sql("CREATE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'injected fault'; END $$; "
+                    "CREATE TRIGGER fault BEFORE UPDATE OF auto_comment ON comment FOR EACH ROW EXECUTE FUNCTION fault()"),
+        lambda: sql("DROP TRIGGER fault ON comment"), "--db-url", url)

@@ -69,3 +69,33 @@ def autograde(course: Path, *args) -> str:
     done = subprocess.run([str(CLI), str(course), *args], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return done.stdout
+
+
+def gradebook_fault_mid_submission(where: Path, url: str, inject, remove, *cli_args):
+    """One transaction per submission, on any gradebook: alice's correct submission is graded,
+    then replaced by a wrong one while ``inject()`` makes the gradebook fail the comments nbgrader
+    writes after it committed the new scores. The run must leave the first grading whole (not new
+    scores beside old comments), say so and exit 1; after ``remove()`` the next run grades the
+    new submission."""
+    from nbgrader.api import Gradebook
+
+    def alice():
+        with Gradebook(url) as gb:
+            nb = gb.find_submission_notebook("optimizers", "optimizers", "alice")
+            return sorted((g.name, g.auto_score) for g in nb.grades), sorted((c.name, c.auto_comment) for c in nb.comments)
+
+    kind = "rprop_swapped_etas"
+    submit(where, "alice", "correct")
+    autograde(where, *cli_args)
+    before = alice()
+    assert sum(score for _, score in before[0]) == 32
+    submit(where, "alice", kind)
+    inject()
+    failed = subprocess.run([str(CLI), str(where), *cli_args], capture_output=True, text=True)
+    assert failed.returncode == 1, failed.stdout[-2000:] + failed.stderr[-2000:]
+    assert "internal grading error" in failed.stdout and "injected fault" in failed.stdout, failed.stdout[-2000:]
+    assert alice() == before
+    remove()
+    autograde(where, *cli_args)
+    assert float(report(where)["alice"]["score"]) == expected_score(kind) < 32
+    assert alice() != before
