@@ -69,6 +69,26 @@ def test_every_chapter_has_a_control_and_launch_buttons_only_with_a_repository(b
         assert drawn == [], f"{chapter} has launch buttons but _config.yml no repository.url: {drawn}"
 
 
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_explore_call_is_its_cells_last_expression_and_each_is_on_the_page(book, chapter):
+    """A control renders only as its cell's last expression: code after interactive.explore(...)
+    silently drops it from the page."""
+    import ast
+    import json
+
+    cells = json.loads((ROOT / f"{chapter}.ipynb").read_text(encoding="utf8"))["cells"]
+    explores = 0
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "interactive.explore(" in src:
+            explores += 1
+            last = ast.parse(src).body[-1]
+            assert isinstance(last, ast.Expr) and ast.unparse(last.value).startswith("interactive.explore("), \
+                f"{chapter} cell {i}: code after interactive.explore(...) hides its control"
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    assert page.count('class="ll-explore"') == explores, chapter
+
+
 def test_notebook_sources_are_committed_without_outputs():
     import nbformat
 
