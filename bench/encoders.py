@@ -37,7 +37,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
-from lectures_lib.experiments import CRITERION, FAILURES, PROBLEMS  # noqa: E402
+from lectures_lib import optim  # noqa: E402
+from lectures_lib.experiments import (CRITERION, FAILURES, INIT_RANGE, PROBLEMS, QUICKPROP_MAX_GROWTH,  # noqa: E402
+                                      SATURATED_WITHIN, STUCK_GRADIENT)
 from lectures_lib.experiments import ENCODER_METHODS as METHODS  # noqa: E402
 from lectures_lib.experiments import encoder_run as run  # noqa: E402
 
@@ -150,13 +152,16 @@ def main(argv=None):
         draw_ecdf(ax, p, table[p], max_epochs)
     fig.tight_layout()
 
+    rp = optim.Rprop()  # the defaults Rprop runs with
     common.write(args.out, "encoders", {
         "tiny": args.tiny, "seconds": round(time.perf_counter() - t_start, 1), "jobs": jobs,
         "setup": {"max_epochs": max_epochs, "runs": n_seeds, "grid_runs": grid_seeds, "lr_grid": grid,
                   "criterion": f"max |y - d| < {CRITERION} over every output and pattern",
                   "loss": "MLP divergence 'l2': 1/T sum_t ||y_t - d_t||^2", "activations": "sigmoid",
-                  "init": "uniform [-1, 1], weights and biases", "betas": BETAS,
-                  "quickprop_max_growth": 1.75, "rprop": "defaults: Rprop+, delta0 0.1, eta+ 1.2, eta- 0.5",
+                  "init": f"uniform [-{INIT_RANGE:g}, {INIT_RANGE:g}], weights and biases", "betas": BETAS,
+                  "quickprop_max_growth": QUICKPROP_MAX_GROWTH,
+                  "rprop": f"defaults: Rprop+, delta0 {rp.delta0:g}, eta+ {rp.eta_plus:g}, eta- {rp.eta_minus:g}",
+                  "saturated_within": SATURATED_WITHIN, "stuck_gradient": STUCK_GRADIENT,
                   "problems": {p: {"sizes": s, "patterns": len(X)} for p, (s, X, _) in PROBLEMS.items()}},
         "results": table}, fig)
 

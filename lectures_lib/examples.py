@@ -196,17 +196,21 @@ def two_wells_minima(lr: float = 0.01, steps: int = 5000) -> dict:
 WELL_SCHEDULES = ("constant", "linear", "quadratic", "exponential", "plateau")
 
 
-def two_wells_run(schedule: str, eta0: float, steps: int = 200, beta: float = 0.05):
+TWO_WELLS_STEPS, TWO_WELLS_BETA = 200, 0.05  # chapter 7's demo: its step budget and exponential decay
+TWO_WELLS_PLATEAU = {"alpha": 0.5, "patience": 10}  # and its ReduceOnPlateau
+
+
+def two_wells_run(schedule: str, eta0: float, steps: int = TWO_WELLS_STEPS, beta: float = TWO_WELLS_BETA):
     """Chapter 7's demo: gradient descent on ``two_wells()`` from w = -1.6 (in the poor well) for
     up to ``steps`` steps with a learning-rate schedule from eta0: constant, the slides' "linear"
     eta0/(k+1), "quadratic" eta0/(k+1)^2, exponential eta0 e^{-beta k}, or "plateau"
-    (``ReduceOnPlateau`` with alpha = 0.5, patience 10)."""
+    (``ReduceOnPlateau`` with ``TWO_WELLS_PLATEAU``: alpha = 0.5, patience 10)."""
     if schedule not in WELL_SCHEDULES:
         raise ValueError(f"unknown schedule {schedule!r}: expected one of {WELL_SCHEDULES}")
     lr = {"constant": eta0, "linear": schedules.linear(eta0), "quadratic": schedules.quadratic(eta0),
           "exponential": schedules.exponential(eta0, beta), "plateau": eta0}[schedule]
     gd = optim.GradientDescent(lr)
-    opt = schedules.ReduceOnPlateau(gd, alpha=0.5, patience=10) if schedule == "plateau" else gd
+    opt = schedules.ReduceOnPlateau(gd, **TWO_WELLS_PLATEAU) if schedule == "plateau" else gd
     return optim.minimize(two_wells(), [TWO_WELLS_STARTS["poor"]], opt, max_iter=steps, tol=0.0)
 
 

@@ -66,6 +66,21 @@ def spoiler_set(n: int = 5, t: float = 10.0, spoilers: int = 1, seed: int = 0):
     return X, np.concatenate([np.ones(n), -np.ones(n), np.ones(spoilers)])
 
 
+def spoiler_fits(t: float = 10.0, spoilers: int = 1, n: int = 5, eps: float = 0.01, max_iter: int = 3000):
+    """Chapter 2's spoiler comparison on ``spoiler_set(n, t, spoilers)``: the perceptron (from 0)
+    and backprop (gradient descent, eta = 10, from (u, u, 0), tol 1e-13) trained on the clean
+    2n points and on them with the spoilers. Returns {"clean": (w_perceptron, w_backprop),
+    "spoiled": (...), "X": ..., "labels": ...}; spoilers = 0 gives the clean set twice."""
+    X, labels = spoiler_set(n, t, max(spoilers, 1))
+    X, labels = X[:2 * n + spoilers], labels[:2 * n + spoilers]
+    out = {"X": X, "labels": labels}
+    for key, m in (("clean", 2 * n), ("spoiled", len(X))):
+        w_bp = optim.minimize(neuron_objective(X[:m], labels[:m], eps), three_point_optimum(eps),
+                              optim.GradientDescent(10.0), max_iter=max_iter, tol=1e-13).w[-1]
+        out[key] = (perceptron(X[:m], labels[:m])[0], w_bp)
+    return out
+
+
 def spoiler_gradient(t: float, eps: float = 0.01) -> np.ndarray:
     """The gradient (d/dw_x, d/dw_y, d/db) of the spoiler's divergence div_4 alone (T = 1) at the
     three-point optimum (u, u, 0), by backprop: the pull of the point (0, -t) there."""

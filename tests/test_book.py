@@ -69,6 +69,26 @@ def test_every_chapter_has_a_control_and_launch_buttons_only_with_a_repository(b
         assert drawn == [], f"{chapter} has launch buttons but _config.yml no repository.url: {drawn}"
 
 
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_every_explore_call_is_its_cells_last_expression_and_each_is_on_the_page(book, chapter):
+    """A control renders only as its cell's last expression: code after interactive.explore(...)
+    silently drops it from the page."""
+    import ast
+    import json
+
+    cells = json.loads((ROOT / f"{chapter}.ipynb").read_text(encoding="utf8"))["cells"]
+    explores = 0
+    for i, cell in enumerate(cells):
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "interactive.explore(" in src:
+            explores += 1
+            last = ast.parse(src).body[-1]
+            assert isinstance(last, ast.Expr) and ast.unparse(last.value).startswith("interactive.explore("), \
+                f"{chapter} cell {i}: code after interactive.explore(...) hides its control"
+    page = (book / f"{chapter}.html").read_text(encoding="utf8")
+    assert page.count('class="ll-explore"') == explores, chapter
+
+
 def test_notebook_sources_are_committed_without_outputs():
     import nbformat
 
@@ -266,7 +286,36 @@ def test_every_chapter_has_a_self_checking_exercise(book):
         if (ROOT / f"{chapter}.ipynb").exists() and chapter not in ("book/11_measured", "book/12_engineering"):
             page = (book / f"{chapter}.html").read_text(encoding="utf8")
             assert 'id="exercises"' in page, f"{chapter} has no Exercises section"
-            assert 'class="ll-number"' in page or 'class="ll-poll"' in page.split('id="exercises"')[1], chapter
+            exercises = page.split('id="exercises"')[1]
+            assert 'class="ll-number"' in exercises or 'class="ll-poll"' in exercises, chapter
+
+
+@pytest.mark.parametrize("chapter", [f"book/{p.stem}" for p in sorted((ROOT / "book").glob("[01][0-9]_*.ipynb"))
+                                     if p.stem[:2] <= "10"])
+def test_every_chapter_ends_with_key_equations_and_two_to_four_exercises_with_folded_solutions(chapter):
+    """Chapters 1-10: a key-equations box; 2-4 numbered exercises, at least one self-checking (a
+    number_check or poll after the Exercises heading); every coding exercise with a dropdown
+    solution that states its answer (a comment in its code or a sentence of its own)."""
+    import json
+    import re
+
+    cells = json.loads((ROOT / f"{chapter}.ipynb").read_text(encoding="utf8"))["cells"]
+    text = ["".join(c["source"]) for c in cells]
+    assert any("```{admonition} Key equations" in t for t in text), chapter
+    start = next(i for i, t in enumerate(text) if "## Exercises" in t)
+    items = re.findall(r"^\d+\. \*\((Self-checking|Coding)\.\)\*", text[start], re.M)
+    assert 2 <= len(items) <= 4 and "Self-checking" in items, (chapter, items)
+    after = cells[start + 1:]
+    assert any(c["cell_type"] == "code" and re.search(r"interactive\.(number_check|poll)\(", "".join(c["source"]))
+               for c in after), chapter
+    solutions = [t for t in text[start + 1:] if "```{admonition} Solution" in t]
+    assert len(solutions) == items.count("Coding"), chapter
+    for sol in solutions:
+        assert ":class: dropdown" in sol, chapter
+        code = re.search(r"```python\n(.*?)```", sol, re.S)
+        prose = re.sub(r"```python\n.*?```", "", sol, flags=re.S).split(":class: dropdown", 1)[1]
+        assert (code and re.search(r"#\s*\S", code.group(1))) or re.search(r"[A-Za-z]{3,}.*\.", prose), chapter
+    assert not any("Story so far" in t for t in text), chapter
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import pytest
 
 from lectures_lib import examples, mlp, numdiff, optim
 from lectures_lib.perceptron import (backprop_from_optimum, brady_points, errors, neuron_objective, perceptron,
-                                     spoiler_gradient, spoiler_set, three_point_optimum)
+                                     spoiler_fits, spoiler_gradient, spoiler_set, three_point_optimum)
 
 EPS = 0.01
 
@@ -95,23 +95,10 @@ def test_loss_curves_t2_fast_t25_slow_t3_never():
     assert first_below(3.0) is None
 
 
-@pytest.mark.parametrize("spoilers", [1, 2, 3])
-def test_spoiler_set_explorer(spoilers):
-    for t in [2.0, 3.0, 5.0, 10.0]:
-        X, lab = spoiler_set(5, t, spoilers)
-        w = optim.minimize(neuron_objective(X, lab), three_point_optimum(), optim.GradientDescent(10.0),
-                           max_iter=3000, tol=1e-13).w[-1]
-        assert errors(w, X, lab) == (0 if t == 2.0 else spoilers)
-        assert errors(perceptron(X, lab)[0], X, lab) == 0
-
-
 def test_variance_numbers():
-    Xs, labs = spoiler_set(5, 10.0, 1)
-    wp0, wp1 = perceptron(Xs[:10], labs[:10])[0], perceptron(Xs, labs)[0]
-    assert np.abs(wp1 - wp0).max() > 2  # the perceptron swings
-    wb = [optim.minimize(neuron_objective(XX, ll), three_point_optimum(), optim.GradientDescent(10.0),
-                         max_iter=3000, tol=1e-13).w[-1] for XX, ll in [(Xs[:10], labs[:10]), (Xs, labs)]]
-    assert np.abs(wb[1] - wb[0]).max() < 1e-6  # backprop does not move
+    fit = spoiler_fits(10.0, 1)  # the chapter's "in numbers": one spoiler at t = 10
+    assert np.abs(fit["spoiled"][0] - fit["clean"][0]).max() > 2  # the perceptron swings
+    assert np.abs(fit["spoiled"][1] - fit["clean"][1]).max() < 1e-6  # backprop does not move
 
 
 def test_small_mlp_does_classify_the_spoilers():
@@ -153,3 +140,25 @@ def test_mlp_spoilers_change_the_boundary_unless_the_weights_are_bounded(spoiled
 def test_mlp_spoilers_rejects_a_negative_weight_decay():
     with pytest.raises(ValueError, match="weight_decay"):
         examples.mlp_spoilers(weight_decay=-1.0, steps=1)
+
+
+def test_spoilers_hardly_move_backprop_and_move_the_perceptron_only_when_it_misclassifies_them():
+    """Chapter 2, 'A more complex problem': the figure's fits (perceptron.spoiler_fits)."""
+    for t in [2.0, 3.0, 5.0, 10.0]:
+        previous = spoiler_fits(t, 0)["spoiled"][0]
+        for s in [1, 2, 3]:
+            fit = spoiler_fits(t, s)
+            w_p, w_bp = fit["spoiled"]
+            move = np.abs(w_bp - fit["clean"][1]).max()
+            if t == 2.0:
+                assert move > 1 and errors(w_bp, fit["X"], fit["labels"]) == 0  # pulled over
+            else:
+                assert move < (0.02 if t == 3.0 else 1e-9)  # hardly moves
+                assert errors(w_bp, fit["X"], fit["labels"]) == s  # and misclassifies every spoiler
+            spoiler = fit["X"][-1:], fit["labels"][-1:]
+            moved = np.abs(w_p - previous).max() > 0
+            assert moved == (errors(previous, *spoiler) == 1), (t, s)  # moves only for a misclassified spoiler
+            assert errors(w_p, fit["X"], fit["labels"]) == 0
+            previous = w_p
+    first = spoiler_fits(10.0, 1)
+    assert np.abs(first["spoiled"][0] - first["clean"][0]).max() > 5  # one spoiler swings it far

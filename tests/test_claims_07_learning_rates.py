@@ -101,3 +101,18 @@ def test_exercise_2_the_larger_exponential_budget_reaches_the_global_minimum():
     assert examples.two_wells_run("exponential", 0.3, steps=400).w[-1][0] < GLOBAL - 0.3  # beta = 0.05's is not
     with pytest.raises(ValueError, match="unknown schedule 'cosine'"):
         examples.two_wells_run("cosine", 0.3)
+
+
+def test_constant_eta_1_bounces_in_the_global_well_and_3_roams_over_the_landscape():
+    one, three = run("constant", 1.0).w[:, 0], run("constant", 3.0).w[:, 0]
+    left = np.flatnonzero(one > 0)[0]  # thrown out of the poor well ...
+    assert np.all(one[left:] > 0) and np.all(np.abs(one[left:] - GLOBAL) < 1.2)  # ... and stays in the global one
+    assert np.ptp(one[-20:]) > 1.0  # bouncing, not settling
+    assert three.min() < POOR - 3 and three.max() > GLOBAL + 3 and np.sum(np.diff(np.sign(three)) != 0) > 10
+
+
+def test_the_demo_set_up_the_text_glues_is_what_the_runs_use():
+    tr = run("exponential", 1.0)
+    assert tr.w[0][0] == examples.TWO_WELLS_STARTS["poor"] and len(tr.lr) <= examples.TWO_WELLS_STEPS
+    assert tr.lr[10] == pytest.approx(np.exp(-10 * examples.TWO_WELLS_BETA))
+    assert run("constant", 0.1).nit == examples.TWO_WELLS_STEPS

@@ -117,3 +117,30 @@ def test_at_beta_0_9_momentum_needs_a_small_rate_on_the_encoder():
         assert all(e is not None for e in at[0.5]) and all(e is None for e in at[0.9])  # eta = 4: only beta = 0.5
         small = [experiments.epochs_to_criterion(problem, method, (0.125, 0.9), s, 3000) for s in seeds]
         assert all(e is not None for e in small) and np.median(small) > 3 * np.median(at[0.5])  # several times longer
+
+
+def test_the_results_files_prose_claims_and_the_set_up_the_chapter_glues():
+    """Chapter 11's prose about the results files it reads (bench/results/*.json), checked on those
+    files: a re-run benchmark that contradicts a sentence fails here."""
+    from pathlib import Path
+
+    from lectures_lib import measured, optim
+
+    R = measured.load(["rates", "encoders"], start=Path(__file__).parent)
+    es, rp = R["encoders"]["setup"], optim.Rprop()
+    # the set-up strings the benchmark wrote are the library constants the chapter glues
+    assert es["criterion"].startswith(f"max |y - d| < {experiments.CRITERION} ")
+    assert es["init"] == f"uniform [-{experiments.INIT_RANGE:g}, {experiments.INIT_RANGE:g}], weights and biases"
+    assert es["rprop"] == f"defaults: Rprop+, delta0 {rp.delta0:g}, eta+ {rp.eta_plus:g}, eta- {rp.eta_minus:g}"
+    assert es["quickprop_max_growth"] == experiments.QUICKPROP_MAX_GROWTH
+    assert len({b / a for a, b in zip(es["lr_grid"], es["lr_grid"][1:])}) == 1  # one factor: "a factor-2 grid"
+    rows = R["rates"]["rows"]
+    gd = [r["iterations"] for r in rows if r["method"] == "gradient descent"]
+    assert all(7 < b / a < 13 for a, b in zip(gd, gd[1:]))  # ten times kappa, about ten times the iterations
+    assert all(1.5 < rs["Nesterov / heavy ball (Polyak)"] < 2.5 for rs in R["rates"]["ratios"].values())  # about half
+    enc = R["encoders"]["results"]
+    for p in ["10-5-10 encoder", "8-3-8 encoder"]:
+        for m in ["Rprop", "Quickprop"]:
+            assert enc[p][m]["median"] < 60 and 3 < enc[p][m]["speedup_median"] < 10  # a few dozen; several times
+    qp = enc["XOR (2-2-1)"]["Quickprop"]
+    assert qp["failures"] > qp["runs"] / 2 and qp["median"] is None  # more than half: its median is infinite

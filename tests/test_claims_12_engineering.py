@@ -31,3 +31,13 @@ def test_nesterov_moves_more_arrays_than_momentum():
 def test_a_rebuild_with_nothing_changed_is_much_faster_than_a_clean_build():
     bk = R["book"]
     assert bk["clean_exit"] == bk["rebuild_exit"] == 0 and bk["clean_seconds"] > 10 * bk["rebuild_seconds"]
+
+
+def test_torch_nesterov_builds_no_look_ahead_point_yet_is_slower_than_ours_and_than_its_momentum():
+    """The appendix: torch's Nesterov step (which allocates g + beta v every call) is slower than
+    ours on one thread, and slower than torch's own momentum step."""
+    rows = {r["optimizer"]: r for r in ROWS}
+    nes, mom = rows["Nesterov"], rows["momentum"]
+    assert nes["torch"] == "SGD(momentum, nesterov)" and mom["torch"] == "SGD(momentum)"
+    assert nes["torch_1thread_over_ours"] > 1
+    assert nes["torch_1thread_ms"] > mom["torch_1thread_ms"]
