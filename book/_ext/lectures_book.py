@@ -196,7 +196,7 @@ _ADMONITION_ICON = re.compile(r"--pst-icon-admonition-([\w-]+):\s*var\(--pst-ico
 ICONS_CSS_HEAD = """/* The admonitions' title icons, as the theme draws them (its colour, size and place) but from
    an SVG mask, not a glyph of its icon web font; made by book/_ext/lectures_book.py. */
 html .admonition > .admonition-title::after, html div.admonition > .admonition-title::after {
-  content: ""; font: inherit; background-color: currentColor;
+  content: "" !important; font: inherit; background-color: currentColor;
   -webkit-mask: var(--ll-admonition-icon) center / contain no-repeat; mask: var(--ll-admonition-icon) center / contain no-repeat;
 }
 """
@@ -322,6 +322,16 @@ def lighten_pages(app, exception):
             page.write_text(new, encoding="utf8")
 
 
+def refresh_static(app, exception):
+    """The static files (lectures.css, lectures-a11y.js, MathJax) copied again at the end of every
+    build: Sphinx 7 copies them only when some page is out of date, so a change to them alone
+    never reached the build."""
+    if exception is None and app.builder.format == "html":
+        if not hasattr(app.builder, "globalcontext"):  # no page was written: the context its copy needs
+            app.builder.prepare_writing(set())
+        app.builder.copy_static_files()
+
+
 def image_from_output_metadata():
     """MyST-NB sizes a notebook image from its output metadata but drops the rest of what
     ``lectures_lib.plotting.png`` puts there: keep its ``alt`` (an alt set in the cell's metadata
@@ -375,6 +385,7 @@ def setup(app):
     app.connect("config-inited", config_inited)
     app.connect("builder-inited", write_icons)
     app.connect("build-finished", lighten_pages)
+    app.connect("build-finished", refresh_static)
     image_from_output_metadata()
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after others add theirs
     # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit (no stored mode, and
