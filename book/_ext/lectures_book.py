@@ -9,8 +9,11 @@
   is loaded as the components the book uses (TeX input, CommonHTML output, assistive MathML; other
   TeX extensions load on demand) instead of the full bundle; the theme's Font Awesome script
   (1.5 MB, every icon) is replaced by the dozen icons its pages show (``ll-icons.js``, made at
-  build time from that script); and a control's frames, data URIs in the notebook, become image
-  files that the page fetches only when the reader moves the control.
+  build time from that script), and the admonitions' icons are SVG masks (``ll-icons.css``), so
+  its icon web font (150 kB) is never fetched; and a control's frames, data URIs in the
+  notebook, become image files that the page fetches only when the reader moves the control.
+- Notebooks are executed into a jupyter-cache of their own for each version of lectures_lib
+  (``execution_cache``): a change to how the library draws re-executes every chapter.
 - Figures shown by ``plt.show()`` carry their alt text (made by ``lectures_lib.plotting`` from
   their titles and labels), their smallest text and their narrow rendering (panels one under
   another, for a phone) in the output's metadata; MyST-NB does not read them, so
