@@ -22,7 +22,6 @@ import html
 import io
 import itertools
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -30,9 +29,10 @@ from typing import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plotting import DPI, SCALE, palette_image  # noqa: F401 - DPI: CSS pixels per figure inch
+from .plotting import DPI, SCALE, in_book, narrow_image, palette_image, smallest_text  # noqa: F401 - DPI: CSS px per inch
 
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
+COLORS = 128  # a frame's palette
 KINDS = ("slider", "choice")
 
 
@@ -118,25 +118,39 @@ class Explorable:
         return tuple(c.start() for c in self.controls.values())
 
     def html(self) -> str:
-        """Every frame, the controls, and the script that switches frames in the page."""
+        """Every frame, the controls, and the script that switches frames in the page. Each frame
+        is drawn once, rendered as made and, when the figure is wider than a phone's column,
+        narrow too (``plotting.narrow_image``); the page shows the one its column fits."""
         names = list(self.controls)
-        frames, sizes = {}, set()
+        frames, narrow, sizes, text_pt = {}, {}, set(), []
         for idx in itertools.product(*(range(len(self.controls[k].values)) for k in names)):
-            data = self.frame_bytes(idx)
-            sizes.add(_webp_size(data))
-            frames[",".join(map(str, idx))] = _data_uri(data)
+            fig = self.draw(**self.params(idx))
+            key = ",".join(map(str, idx))
+            self.frames[idx] = image_bytes(fig, close=False)
+            text_pt.append(smallest_text(fig))
+            small = narrow_image(fig, "WEBP", COLORS)
+            plt.close(fig)
+            frames[key] = _data_uri(self.frames[idx])
+            sizes.add((_webp_size(self.frames[idx]), small and small[1]))
+            if small:
+                narrow[key] = _data_uri(small[0])
+                text_pt.append(smallest_text(fig))
         if len(sizes) != 1:  # the figure would jump about as the reader moves a control
             raise ValueError(f"the frames of one figure must have one size (set figsize), got {sorted(sizes)}")
-        (width, height), = sizes
+        ((width, height), narrow_size), = sizes
         start = ",".join(map(str, self.start()))
-        data = {"frames": frames, "labels": [[c.text(v) for v in c.values] for c in self.controls.values()]}
+        data = {"frames": frames, "narrow": narrow, "labels": [[c.text(v) for v in c.values] for c in self.controls.values()]}
         group = "ll-" + uuid.uuid4().hex[:8]
         controls = "".join(_choice_html(group, k, c) if c.choice else _slider_html(k, c)
                            for k, c in self.controls.items())
+        text = f"ll-text-{min(text_pt):g}pt"
+        images = (f'<img class="ll-frame{" ll-wide" if narrow else ""} {text}" src="{frames[start]}" '
+                  f'alt="{html.escape(self.alt)}" width="{width // SCALE}" height="{height // SCALE}">')
+        if narrow:
+            images += (f'<img class="ll-frame-narrow ll-narrow {text}" src="{narrow[start]}" '
+                       f'alt="{html.escape(self.alt)}" width="{narrow_size[0] // SCALE}" height="{narrow_size[1] // SCALE}">')
         return (f'<div class="ll-explore" data-state="{start}">'
-                f'<div class="ll-controls">{controls}</div>'
-                f'<img class="ll-frame" src="{frames[start]}" alt="{html.escape(self.alt)}" '
-                f'width="{width // SCALE}" height="{height // SCALE}">'
+                f'<div class="ll-controls">{controls}</div>{images}'
                 f'<script type="application/json" class="ll-data">{json.dumps(data)}</script>'
                 f"<script>{_SWITCH_JS}</script></div>")
 
@@ -191,10 +205,12 @@ def _fill_when_idle(ex: "Explorable") -> None:
     loop.call_later(0.1, step)
 
 
-def image_bytes(fig, colors: int = 128) -> bytes:
-    """A figure as a palette WebP at SCALE x DPI (``plotting.palette_image``); it is closed."""
+def image_bytes(fig, colors: int = COLORS, close: bool = True) -> bytes:
+    """A figure as a palette WebP at SCALE x DPI (``plotting.palette_image``); it is closed
+    unless ``close`` is False."""
     data, _ = palette_image(fig, "WEBP", colors)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return data
 
 
@@ -226,10 +242,11 @@ def _choice_html(group, name, c: Control) -> str:
 
 
 # Frames are data URIs in a notebook; the book's build moves them into files, which the page
-# fetches only when the reader asks for them (all of one figure's at the first move).
+# fetches only when the reader asks for them (all of one figure's at the first move, of the
+# rendering the page shows: the other img, display: none and lazy, fetches nothing).
 _SWITCH_JS = """(function (root) {
   var data = JSON.parse(root.querySelector('script.ll-data').textContent);
-  var img = root.querySelector('img.ll-frame');
+  var img = root.querySelector('img.ll-frame'), narrow = root.querySelector('img.ll-frame-narrow');
   var controls = Array.prototype.slice.call(root.querySelectorAll('.ll-input'));
   var fetched = false;
   function value(c) {
@@ -240,6 +257,7 @@ _SWITCH_JS = """(function (root) {
   function update() {
     var key = controls.map(value).join(',');
     img.src = data.frames[key];
+    if (narrow) narrow.src = data.narrow[key];
     controls.forEach(function (c, j) {
       var out = c.parentNode.querySelector('output');
       if (c.tagName === 'INPUT' && out) out.textContent = data.labels[j][c.value];
@@ -247,7 +265,8 @@ _SWITCH_JS = """(function (root) {
     root.setAttribute('data-state', key);
     if (!fetched) {
       fetched = true;
-      Object.keys(data.frames).forEach(function (k) { (new Image()).src = data.frames[k]; });
+      var shown = narrow && getComputedStyle(img).display === 'none' ? data.narrow : data.frames;
+      Object.keys(shown).forEach(function (k) { (new Image()).src = shown[k]; });
     }
   }
   controls.forEach(function (c) { c.addEventListener(c.tagName === 'INPUT' ? 'input' : 'change', update); });
@@ -390,7 +409,7 @@ _NUMBER_JS = """(function (root) {
 
 
 def _static() -> bool:
-    if os.environ.get("LECTURES_LIB_STATIC"):
+    if in_book():
         return True
     try:
         import ipywidgets  # noqa: F401

@@ -3,16 +3,32 @@
 A figure made by ``figure`` is shown in Jupyter (and so in the book) as a PNG rendered at twice
 its size, for 2x screens, and displayed at its size, with alt text made from its titles and
 axis labels (``alt_text``; the book's Sphinx extension puts it on the image).
+
+Every rendering draws text at MIN_PT points or more: 10 CSS pixels where the figure is shown at its
+size, 9 where a column shrinks it to 90 %. The book also gets a narrow rendering of each figure
+wider than NARROW (``narrow_image``): its panels one under another, each at most NARROW inches
+wide, which a phone's column (358 CSS pixels at 390) shows at its own size.
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import io
+import os
 import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 DPI, SCALE = 80, 2  # CSS pixels per inch; figures and slider frames are rendered at SCALE x DPI
+MIN_PT = 9.0  # the smallest text of a rendering, in points (at DPI, 10 CSS px)
+NARROW = 4.4  # inches: the widest panel of a narrow rendering (352 CSS px)
+
+
+def in_book() -> bool:
+    """True while the book is built (its Sphinx extension sets LECTURES_LIB_STATIC for the
+    kernels it starts): pages need every rendering a reader's screen may ask for."""
+    return bool(os.environ.get("LECTURES_LIB_STATIC"))
 
 
 def figure(ncols: int = 1, width: float = 4.6, height: float = 3.6, nrows: int = 1):
@@ -49,14 +65,30 @@ def alt_text(fig) -> str:
     return f"Figure, {len(panels)} panels: {head}" + "; ".join(f"({i}) {t}" for i, t in enumerate(panels, 1))
 
 
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def smallest_text(fig) -> float:
+    """The size in points of the smallest text ``fig`` drew (as last drawn)."""
+    return min((t.get_fontsize() for t in _texts(fig)), default=MIN_PT)
+
+
 def palette_image(fig, fmt: str = "PNG", colors: int = 256) -> tuple[bytes, tuple[int, int]]:
-    """``fig`` rendered at SCALE x DPI at its own size (no tight bounding box), reduced to a
-    palette of ``colors`` (small files, sharp lines) and saved as ``fmt`` ("PNG", or "WEBP",
-    lossless); and the image's size in pixels."""
+    """``fig`` rendered at SCALE x DPI at its own size (no tight bounding box), every text at least
+    MIN_PT, reduced to a palette of ``colors`` (small files, sharp lines) and saved as ``fmt``
+    ("PNG", or "WEBP", lossless); and the image's size in pixels."""
     from PIL import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI * SCALE)
+    for _ in range(2):  # tick labels are made as the figure is drawn: raise those, draw again
+        for text in _texts(fig):
+            text.set_fontsize(max(text.get_fontsize(), MIN_PT))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI * SCALE)
+        if smallest_text(fig) >= MIN_PT:
+            break
     image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     small = io.BytesIO()
     options = {"lossless": True, "method": 4} if fmt == "WEBP" else {"optimize": True}
@@ -64,11 +96,54 @@ def palette_image(fig, fmt: str = "PNG", colors: int = 256) -> tuple[bytes, tupl
     return small.getvalue(), image.size
 
 
+@contextlib.contextmanager
+def _one_column(fig):
+    """``fig`` laid out for a narrow column while the block runs: the panels of its grid one under
+    another, in reading order, each at most NARROW inches wide. Yields False (and changes
+    nothing) when it is one such column already, or its panels are not one grid of single cells."""
+    panels = {ax: ax.get_subplotspec() for ax in fig.axes if ax.get_subplotspec() is not None}
+    grids = {spec.get_gridspec() for spec in panels.values()}
+    size = fig.get_size_inches().copy()
+    if len(grids) != 1 or any(len(s.rowspan) != 1 or len(s.colspan) != 1 for s in panels.values()):
+        yield False
+        return
+    nrows, ncols = grids.pop().get_geometry()
+    width, height = size[0] / ncols, size[1] / nrows
+    if ncols == 1 and width <= NARROW:
+        yield False
+        return
+    narrow = min(width, NARROW)
+    column = fig.add_gridspec(nrows * ncols, 1)
+    for ax, spec in panels.items():
+        ax.set_subplotspec(column[spec.rowspan.start * ncols + spec.colspan.start, 0])
+    fig.set_size_inches(narrow, height * max(narrow / width, 0.75) * nrows * ncols)
+    try:
+        yield True
+    finally:
+        for ax, spec in panels.items():
+            ax.set_subplotspec(spec)
+        fig.set_size_inches(size)
+
+
+def narrow_image(fig, fmt: str = "PNG", colors: int = 256):
+    """``palette_image`` of ``fig`` laid out for a narrow column (``_one_column``), or None when
+    it is narrow already; ``fig`` keeps its own layout."""
+    with _one_column(fig) as changed:
+        return palette_image(fig, fmt, colors) if changed else None
+
+
 def png(fig, colors: int = 256) -> tuple[bytes, dict]:
     """``fig`` as a palette PNG at twice its size, and the output metadata Jupyter shows it with:
-    its size in CSS pixels (half the image's) and its alt text."""
+    its size in CSS pixels (half the image's), its alt text and its smallest text in points
+    (``text_pt``). In the book also ``narrow``: the narrow rendering (``narrow_image``) as
+    base64 PNG with its size in CSS pixels, for a narrow column."""
     data, (width, height) = palette_image(fig, "PNG", colors)
-    return data, {"width": width // SCALE, "height": height // SCALE, "alt": alt_text(fig)}
+    meta = {"width": width // SCALE, "height": height // SCALE, "alt": alt_text(fig), "text_pt": smallest_text(fig)}
+    narrow = narrow_image(fig, "PNG", colors) if in_book() else None
+    if narrow is not None:
+        (small, (w, h)), meta["text_pt"] = narrow, min(meta["text_pt"], smallest_text(fig))
+        meta["narrow"] = {"data": base64.b64encode(small).decode("ascii"), "width": w // SCALE, "height": h // SCALE}
+    return data, meta
 
 
 def _show_figures_with_alt():

@@ -496,27 +496,144 @@ def test_first_visit_weighs_at_most_2_mb(browser, server, chapter):
         largest = sorted(sent.items(), key=lambda kv: -kv[1])[:4]
         assert total <= 2_000_000, f"{chapter}: first visit {total / 1e6:.2f} MB ({raw / 1e6:.2f} MB unzipped), {largest}"
         assert not [u for u in sent if "scripts/fontawesome.js" in u]
+        assert not [u for u in sent if "/webfonts/" in u or "fa-solid" in u], \
+            f"{chapter}: the theme's icon web font was fetched (ll-icons.js and ll-icons.css draw every icon)"
         frames = page.locator("img.ll-frame").count()
         assert len([u for u in sent if "/_frames/" in u]) <= frames  # at most the shown frame of each figure
     finally:
         page.close()
 
 
-@pytest.mark.parametrize("chapter", ["book/10_summary", "book/12_engineering", "book/02_backprop"])
-def test_tables_and_code_fit_or_scroll_at_390_px(browser, server, chapter):
-    """On a 390 px phone nothing pushes the page wider than the screen: a wide table or code
-    line scrolls inside its own box."""
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+@contextlib.contextmanager
+def sized(browser, base, chapter, width):
+    """``chapter`` loaded in a ``width`` x 844 viewport (a 390 px phone, a 1280 px desktop), and
+    the URLs it requested."""
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
     try:
-        page.goto(f"{server}/{chapter}.html", wait_until="networkidle")
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-        for box in page.locator("article pre, article table").all():
-            wide = box.evaluate("""e => { let s = e; for (; s && s.tagName !== 'ARTICLE'; s = s.parentElement) {
-                const o = getComputedStyle(s).overflowX; if (o === 'auto' || o === 'scroll') return false; }
-                return e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > 391; }""")
-            assert not wide, f"{chapter}: a {box.evaluate('e => e.tagName')} is cut at the column edge"
+        page.goto(f"{base}/{chapter}.html", wait_until="networkidle")
+        yield page, requested
     finally:
         page.close()
+
+
+SCROLL_THROUGH = """async () => { for (let y = 0; y < document.body.scrollHeight; y += 400) {
+    window.scrollTo(0, y); await new Promise(r => setTimeout(r, 20)); } }"""
+# Every figure image shown, loaded: its classes, natural and displayed size.
+SHOWN_FIGURES = """async () => {
+    const shown = [...document.querySelectorAll('.bd-content .cell_output img')].filter(i => i.getClientRects().length);
+    await Promise.all(shown.map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }));
+    return shown.map(i => ({cls: i.className, src: i.src, natural: [i.naturalWidth, i.naturalHeight],
+                            shown: [i.getBoundingClientRect().width, i.getBoundingClientRect().height]})); }"""
+
+
+@pytest.mark.parametrize("chapter", [c for c in chapters() if (ROOT / f"{c}.ipynb").exists()])
+def test_figures_fit_a_phone_with_their_panels_one_under_another(browser, server, chapter):
+    """At 390 px no figure or control frame is shrunk below 90 % of the size it was drawn for
+    (nor squeezed: its aspect ratio is kept): those wider than the column show their narrow
+    rendering, panels one under another. Each width fetches only the rendering it shows."""
+    from lectures_lib.plotting import SCALE
+
+    for width in (390, 1280):
+        with sized(browser, server, chapter, width) as (page, requested):
+            page.evaluate(SCROLL_THROUGH)
+            page.wait_for_load_state("networkidle")
+            figures = page.evaluate(SHOWN_FIGURES)
+            assert figures, f"{chapter} shows no figure at {width} px"
+            for f in figures:
+                (nw, nh), (w, h) = f["natural"], f["shown"]
+                assert w >= 0.9 * nw / SCALE, f"{chapter} at {width} px: a figure drawn {nw // SCALE} px wide is shown {w:.0f} px wide"
+                assert abs(h / w - nh / nw) < 0.02 * nh / nw, f"{chapter} at {width} px: a figure is squeezed"
+            hidden = page.evaluate("""cls => [...document.querySelectorAll('.bd-content img.' + cls)]
+                                      .filter(i => !i.getClientRects().length).map(i => i.src)""",
+                                   "ll-wide" if width == 390 else "ll-narrow")
+            assert hidden, f"{chapter} at {width} px: no figure has a second rendering"
+            assert not set(hidden) & set(requested), f"{chapter} at {width} px fetched renderings it does not show"
+
+
+FIGURE_PX, PAGE_PX = 9, 12  # the smallest text allowed in a figure and on the page, CSS px
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("chapter", chapters())
+def test_text_is_at_least_9_px_in_figures_and_12_px_on_the_page(browser, server, chapter, width):
+    """Text in a figure: its smallest size in points (class ll-text-<pt>pt, from
+    lectures_lib.plotting) x DPI/72 x the scale it is shown at (displayed width / natural
+    width x SCALE) is at least FIGURE_PX: 9 CSS px is about 6.75 pt on paper, the least that print
+    journals accept for figure lettering at its printed size. Text on the page (code, captions,
+    buttons; not the script sizes inside typeset formulas, which TeX sets by design) is at least
+    PAGE_PX, the smallest size common type scales use for body copy (the book's prose is 16 px)."""
+    import re
+
+    from lectures_lib.plotting import DPI, SCALE
+
+    with sized(browser, server, chapter, width) as (page, _):
+        for f in page.evaluate(SHOWN_FIGURES):
+            m = re.search(r"\bll-text-([\d.]+)pt\b", f["cls"])
+            assert m, f"{chapter}: a figure ({f['src'][-30:]}) does not say how small its text is"
+            px = float(m.group(1)) * DPI / 72 * f["shown"][0] / f["natural"][0] * SCALE
+            assert px >= FIGURE_PX, f"{chapter} at {width} px: figure text {px:.1f} px ({f['src'][-30:]})"
+        small = page.evaluate("""() => { const small = [];
+            const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+            for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const e = n.parentElement, range = document.createRange();
+                if (!n.textContent.trim() || e.closest('mjx-container, script, style')) continue;
+                range.selectNodeContents(n);
+                if (!range.getClientRects().length || getComputedStyle(e).visibility === 'hidden') continue;
+                const px = parseFloat(getComputedStyle(e).fontSize);
+                if (px < %d) small.push(`${px} px: ${e.tagName}.${e.className} "${n.textContent.trim().slice(0, 40)}"`); }
+            return small; }""" % PAGE_PX)
+        assert small == [], f"{chapter} at {width} px: text below {PAGE_PX} px: {small[:5]}"
+
+
+@pytest.mark.parametrize("chapter", chapters())
+def test_code_and_tables_fit_or_scroll_in_a_focusable_region_at_390_px(browser, server, chapter):
+    """On a 390 px phone nothing pushes the page wider than the screen, and every code block
+    (hidden cells shown), table or output either fits the column or scrolls inside a box that
+    the keyboard reaches (tabindex 0) and that is named (role region, aria-label): nothing is
+    cut at the column's edge. The axe test above checks the same pages."""
+    with sized(browser, server, chapter, 390) as (page, _):
+        page.evaluate("() => document.querySelectorAll('.bd-content details').forEach(d => d.open = true)")
+        page.wait_for_timeout(100)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, f"{chapter} is wider than the screen"
+        cut = page.evaluate("""() => [...document.querySelectorAll('article pre, article table, .cell_output > .output')]
+            .filter(e => e.getClientRects().length).flatMap(e => {
+              const over = x => x.scrollWidth > x.clientWidth + 1 || x.getBoundingClientRect().right > 391;
+              if (!over(e)) return [];
+              for (let s = e; s && s.tagName !== 'ARTICLE'; s = s.parentElement) {
+                const o = getComputedStyle(s).overflowX;
+                if (o === 'auto' || o === 'scroll') {
+                  if (s.getBoundingClientRect().right > 391) break;
+                  const named = s.getAttribute('role') === 'region' && (s.getAttribute('aria-label') || '').trim();
+                  return s.getAttribute('tabindex') === '0' && named ? [] : [`${e.tagName} scrolls in a ${s.tagName} without tabindex 0, role and name`];
+                }
+              }
+              return [`${e.tagName} "${e.textContent.trim().slice(0, 40)}" is cut at the column edge`]; })""")
+        assert cut == [], f"{chapter}: {cut[:5]}"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("chapter", chapters())
+def test_every_icon_is_drawn_without_the_icon_web_font(browser, server, chapter, width):
+    """The theme's icons (fa-solid / fas on <i> or <span>) are inline SVG paths (ll-icons.js),
+    and the admonitions' title icons SVG masks (ll-icons.css): no icon missing, none drawn from
+    the theme's icon web font, which the page never fetches."""
+    with sized(browser, server, chapter, width) as (page, requested):
+        assert page.locator("i.fa-solid, i.fas, span.fa-solid, span.fas").count() == 0, "an icon was not drawn"
+        for icon in page.locator("svg.svg-inline--fa").all():
+            assert icon.locator("path").get_attribute("d"), "an icon has no path"
+        glyphs = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => !(e instanceof SVGElement))
+            .flatMap(e => ['::before', '::after'].map(p => [e, p, getComputedStyle(e, p)]))
+            .filter(([e, p, s]) => /awesome/i.test(s.fontFamily) && !['none', 'normal', '""'].includes(s.content))
+            .map(([e, p, s]) => `${e.tagName}.${e.className}${p} ${s.content}`)""")
+        assert glyphs == [], f"{chapter}: drawn from the icon web font: {glyphs[:5]}"
+        titles = page.locator(".admonition > .admonition-title")
+        for k in range(titles.count()):
+            after = titles.nth(k).evaluate("e => { const s = getComputedStyle(e, '::after'); "
+                                           "return [s.content, s.maskImage || s.webkitMaskImage, s.width]; }")
+            assert after[0] == '""' and after[1].startswith('url("data:image/svg+xml'), f"{chapter}: an admonition lost its icon: {after}"
+        assert not [u for u in requested if "/webfonts/" in u], f"{chapter}: the icon web font was fetched"
 
 
 def test_consecutive_prints_are_one_output(book):

@@ -58,6 +58,27 @@ def test_frames_are_2x_webp_shown_at_half_size_and_all_one_size(monkeypatch):
     assert f'width="{w // 2}" height="{h // 2}"' in page
 
 
+def test_frames_wider_than_a_phone_are_also_drawn_narrow(monkeypatch):
+    """A control whose figure is wider than plotting.NARROW carries a narrow rendering of every
+    frame (panels one under another) in a second image, which the page's script switches with
+    the first; both say how small their text is."""
+    monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
+
+    def two(a):
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+        axes[0].plot([0, 1], [0, a])
+        return fig
+
+    page = interactive.explore(two, a=[1, 2], alt="two panels").html()
+    data = frame_data(page)
+    assert sorted(data["narrow"]) == sorted(data["frames"]) == ["0", "1"]
+    assert re.search(r'<img class="ll-frame ll-wide ll-text-10pt" [^>]*width="640" height="240">', page)
+    assert re.search(r'<img class="ll-frame-narrow ll-narrow ll-text-10pt" src="data:image/webp;base64,[^"]+" '
+                     r'alt="two panels" width="320" height="480">', page)
+    assert "narrow.src = data.narrow[key]" in page
+    assert frame_data(interactive.explore(draw, a=[1, 2], alt="one").html())["narrow"] == {}
+
+
 def test_frames_of_changing_size_are_refused(monkeypatch):
     monkeypatch.setenv("LECTURES_LIB_STATIC", "1")
 

@@ -9,11 +9,15 @@
   is loaded as the components the book uses (TeX input, CommonHTML output, assistive MathML; other
   TeX extensions load on demand) instead of the full bundle; the theme's Font Awesome script
   (1.5 MB, every icon) is replaced by the dozen icons its pages show (``ll-icons.js``, made at
-  build time from that script); and a control's frames, data URIs in the notebook, become image
-  files that the page fetches only when the reader moves the control.
+  build time from that script), and the admonitions' icons are SVG masks (``ll-icons.css``), so
+  its icon web font (150 kB) is never fetched; and a control's frames, data URIs in the
+  notebook, become image files that the page fetches only when the reader moves the control.
+- Notebooks are executed into a jupyter-cache of their own for each version of lectures_lib
+  (``execution_cache``): a change to how the library draws re-executes every chapter.
 - Figures shown by ``plt.show()`` carry their alt text (made by ``lectures_lib.plotting`` from
-  their titles and labels) in the output's metadata; MyST-NB does not read it, so
-  ``render_image`` is wrapped here to put it on the image.
+  their titles and labels), their smallest text and their narrow rendering (panels one under
+  another, for a phone) in the output's metadata; MyST-NB does not read them, so
+  ``render_image`` is wrapped here to put them on the page.
 - The repository's address is written once, in ``_config.yml`` (``repository.url``): the launch
   buttons read it there, and ``python book/_ext/lectures_book.py`` (``make install-cells``) writes
   it into each chapter's install cell, the one cell Colab runs to get the library (Colab opens a
@@ -34,6 +38,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 from pathlib import Path
 
 MATHJAX = "mathjax@3.2.2"
@@ -139,7 +144,9 @@ def vendor_mathjax(dest: Path) -> Path:
 
 
 # The icons the theme's pages show (fa-solid / fas), drawn as Font Awesome's script draws them:
-# an inline <svg class="svg-inline--fa ..."> in place of each <i>.
+# an inline <svg class="svg-inline--fa ..."> in place of each <i> or <span>. The admonitions'
+# title icons (CSS glyphs of the theme's icon web font) are drawn from the same paths, as CSS
+# masks (ll-icons.css): no page needs the web font (150 kB).
 ICONS = ["angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "download", "expand",
          "file", "file-lines", "file-pdf", "home", "list", "magnifying-glass", "moon", "outdent", "pencil",
          "sun"]
@@ -167,7 +174,7 @@ def icon_paths(fontawesome_js: str, names=ICONS) -> dict:
 ICONS_JS = """(function () {
   var icons = %s, svg = "http://www.w3.org/2000/svg";
   function draw() {
-    document.querySelectorAll("i.fa-solid, i.fas").forEach(function (i) {
+    document.querySelectorAll("i.fa-solid, i.fas, span.fa-solid, span.fas").forEach(function (i) {
       var name = Array.prototype.find.call(i.classList, function (c) { return icons[c.slice(3)] && c.indexOf("fa-") === 0; });
       if (!name) return;
       var icon = icons[name.slice(3)], s = document.createElementNS(svg, "svg"), p = document.createElementNS(svg, "path");
@@ -187,6 +194,33 @@ ICONS_JS = """(function () {
 """
 
 
+# pydata-sphinx-theme names each admonition's icon in a CSS variable (its glyph in the web font).
+_ADMONITION_ICON = re.compile(r"--pst-icon-admonition-([\w-]+):\s*var\(--pst-icon-([\w-]+)\)")
+ICONS_CSS_HEAD = """/* The admonitions' title icons, as the theme draws them (its colour, size and place) but from
+   an SVG mask, not a glyph of its icon web font; made by book/_ext/lectures_book.py. */
+html .admonition > .admonition-title::after, html div.admonition > .admonition-title::after {
+  content: "" !important; font: inherit; background-color: currentColor;
+  -webkit-mask: var(--ll-admonition-icon) center / contain no-repeat; mask: var(--ll-admonition-icon) center / contain no-repeat;
+}
+"""
+
+
+def admonition_icons_css(theme_css: str, fontawesome_js: str) -> str:
+    """ll-icons.css: for each admonition class of ``theme_css`` (``default``: any admonition),
+    its icon as the SVG mask ``--ll-admonition-icon``."""
+    kinds = dict(_ADMONITION_ICON.findall(theme_css))
+    if "default" not in kinds:
+        raise RuntimeError("the theme's CSS names no --pst-icon-admonition-default: its admonition icons moved")
+    paths = icon_paths(fontawesome_js, sorted(set(kinds.values())))
+    rules = []
+    for kind, icon in sorted(kinds.items(), key=lambda kv: kv[0] != "default"):
+        width, height, d = paths[icon]
+        svg = f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}'><path d='{d}'/></svg>"
+        selector = ".admonition" if kind == "default" else f".admonition.{'admonition-todo' if kind == 'todo' else kind}"
+        rules.append(f'{selector} {{ --ll-admonition-icon: url("data:image/svg+xml,{urllib.parse.quote(svg)}"); }}')
+    return ICONS_CSS_HEAD + "\n".join(rules) + "\n"
+
+
 def vendor_axe(dest: Path = ROOT / ".cache" / "test-vendor") -> Path:
     """axe-core's axe.min.js, which the browser tests inject into each page (kept out of VENDOR,
     which the book serves)."""
@@ -199,7 +233,25 @@ def launch_buttons(theme_options: dict) -> dict:
     return theme_options.get("launch_buttons", {}) if theme_options.get("repository_url") else {}
 
 
+def execution_cache(root: Path = ROOT) -> Path:
+    """The jupyter-cache folder for the course library as it is now: jupyter-cache knows a
+    notebook by its code cells alone, so a changed lectures_lib (how figures and frames are
+    drawn) would otherwise leave every chapter's old outputs in place. Caches of other versions
+    of the library are removed."""
+    digest = hashlib.sha256()
+    for path in sorted((root / "lectures_lib").rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    caches = root / "_build" / ".jupyter_cache"
+    current = caches / f"lectures-lib-{digest.hexdigest()[:16]}"
+    for old in caches.glob("lectures-lib-*"):
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+    return current
+
+
 def config_inited(app, config):
+    if not config.nb_execution_cache_path:  # _config.yml's execute.cache, when set, wins
+        config.nb_execution_cache_path = str(execution_cache())
     config.html_theme_options = {**config.html_theme_options,
                                  "launch_buttons": launch_buttons(config.html_theme_options)}
     VENDOR.mkdir(parents=True, exist_ok=True)
@@ -212,21 +264,35 @@ def config_inited(app, config):
 
 
 def write_icons(app):
-    """``_static/ll-icons.js``: the icons of ICONS, from the theme's own Font Awesome script."""
+    """``_static/ll-icons.js``: the icons of ICONS, and ``_static/ll-icons.css``: the admonitions'
+    icons, both from the theme's own Font Awesome script."""
     if app.builder.format != "html":
         return
     import pydata_sphinx_theme
 
-    bundle = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static" / FONTAWESOME
-    script = ICONS_JS % json.dumps(icon_paths(bundle.read_text(encoding="utf8")), separators=(",", ":"))
-    target = Path(app.outdir) / "_static" / "ll-icons.js"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(script, encoding="utf8")
+    static = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    bundle = (static / FONTAWESOME).read_text(encoding="utf8")
+    target = Path(app.outdir) / "_static"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "ll-icons.js").write_text(ICONS_JS % json.dumps(icon_paths(bundle), separators=(",", ":")), encoding="utf8")
+    theme_css = (static / "styles" / "pydata-sphinx-theme.css").read_text(encoding="utf8")
+    (target / "ll-icons.css").write_text(admonition_icons_css(theme_css, bundle), encoding="utf8")
 
 
 _FONTAWESOME_TAG = re.compile(r'<script[^>]*src="[^"]*_static/' + re.escape(FONTAWESOME) + r'[^"]*"[^>]*></script>\s*')
-_FIGURE_IMG = re.compile(r'<img (?=[^>]*(?:src="[^"]*_images/|class="ll-frame"))[^>]*>')
+_FIGURE_IMG = re.compile(r'<img (?=[^>]*(?:src="[^"]*_images/|class="ll-frame[ "-]))[^>]*>')
 _FRAME_URI = re.compile(r"data:image/(webp|png);base64,([A-Za-z0-9+/=]+)")
+
+
+_SIZE_STYLE = re.compile(r' style="width: (\d+)px; height: (\d+)px;"')
+
+
+def _figure_img(tag: str) -> str:
+    """A figure's <img> loading lazily, its size (Sphinx writes it as a style, whose height stays
+    put when a narrower column shrinks the width) as width and height attributes, which give
+    the box its aspect ratio (lectures.css: height auto) before the image arrives."""
+    tag = _SIZE_STYLE.sub(r' width="\1" height="\2"', tag)
+    return tag if "loading=" in tag else '<img loading="lazy" ' + tag[len("<img "):]
 
 
 def lighten_pages(app, exception):
@@ -251,8 +317,7 @@ def lighten_pages(app, exception):
 
         new = _FONTAWESOME_TAG.sub("", text)
         # Figures load as the reader scrolls to them (width and height are set: no reflow).
-        new = _FIGURE_IMG.sub(lambda m: m.group(0) if "loading=" in m.group(0)
-                              else '<img loading="lazy" ' + m.group(0)[len("<img "):], new)
+        new = _FIGURE_IMG.sub(lambda m: _figure_img(m.group(0)), new)
         if 'class="ll-explore"' in new:
             new = re.sub(r'<div class="ll-explore".*?</script></div>',
                          lambda block: _FRAME_URI.sub(to_file, block.group(0)), new, flags=re.S)
@@ -260,25 +325,49 @@ def lighten_pages(app, exception):
             page.write_text(new, encoding="utf8")
 
 
-def alt_from_output_metadata():
-    """MyST-NB sizes a notebook image from its output metadata but drops its ``alt``: keep it
-    (an alt set in the cell's metadata still wins)."""
+def refresh_static(app, exception):
+    """The static files (lectures.css, lectures-a11y.js, MathJax) copied again at the end of every
+    build: Sphinx 7 copies them only when some page is out of date, so a change to them alone
+    never reached the build."""
+    if exception is None and app.builder.format == "html":
+        if not hasattr(app.builder, "globalcontext"):  # no page was written: the context its copy needs
+            app.builder.prepare_writing(set())
+        app.builder.copy_static_files()
+
+
+def image_from_output_metadata():
+    """MyST-NB sizes a notebook image from its output metadata but drops the rest of what
+    ``lectures_lib.plotting.png`` puts there: keep its ``alt`` (an alt set in the cell's metadata
+    still wins), mark the image with its smallest text (class ``ll-text-<points>pt``), and add
+    its ``narrow`` rendering as a second image (classes ``ll-wide`` and ``ll-narrow``:
+    lectures.css shows the one the column fits)."""
     from docutils import nodes
     from myst_nb.core.render import NbElementRenderer
 
     render = NbElementRenderer.render_image
-    if getattr(render, "keeps_alt", False):
+    if getattr(render, "keeps_metadata", False):
         return
 
     def render_image(self, data):
         result = render(self, data)
-        alt = data.output_metadata.get(data.mime_type, {}).get("alt")
-        for node in result:
-            if alt and isinstance(node, nodes.image) and "alt" not in node:
-                node["alt"] = str(alt)
+        meta = data.output_metadata.get(data.mime_type, {})
+        images = [node for node in result if isinstance(node, nodes.image)]
+        for node in images:
+            if meta.get("alt") and "alt" not in node:
+                node["alt"] = str(meta["alt"])
+            if "text_pt" in meta:
+                node["classes"].append(f"ll-text-{meta['text_pt']:g}pt")
+        if meta.get("narrow") and len(images) == 1:
+            narrow = meta["narrow"]
+            png = base64.b64decode(narrow["data"])
+            uri = self.write_file([f"{hashlib.sha256(png).hexdigest()}.png"], png, overwrite=False, exists_ok=True)
+            images[0]["classes"].append("ll-wide")
+            result.append(nodes.image(uri=uri, alt=images[0].get("alt", ""), width=f"{narrow['width']}px",
+                                      height=f"{narrow['height']}px",
+                                      classes=[c for c in images[0]["classes"] if c != "ll-wide"] + ["ll-narrow"]))
         return result
 
-    render_image.keeps_alt = True
+    render_image.keeps_metadata = True
     NbElementRenderer.render_image = render_image
 
 
@@ -299,13 +388,15 @@ def setup(app):
     app.connect("config-inited", config_inited)
     app.connect("builder-inited", write_icons)
     app.connect("build-finished", lighten_pages)
-    alt_from_output_metadata()
+    app.connect("build-finished", refresh_static)
+    image_from_output_metadata()
     app.connect("html-page-context", dedupe_scripts, priority=900)  # after others add theirs
     # pydata-sphinx-theme logs "Got invalid theme mode" on a first visit (no stored mode, and
     # sphinx-book-theme has no default_mode option): start from "auto", the theme's own default.
     app.add_js_file(None, body='document.documentElement.dataset.mode = '
                                'localStorage.getItem("mode") || "auto";', priority=1)
     app.add_css_file("lectures.css")
+    app.add_css_file("ll-icons.css")  # the admonitions' icons, without the theme's icon web font
     app.add_js_file("ll-icons.js")  # the theme's icons, without its 1.5 MB Font Awesome bundle
     app.add_js_file("lectures-a11y.js")  # accessible names of the theme's buttons and toggles
     return {"parallel_read_safe": True, "parallel_write_safe": True}
