@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _checks
 from ._blockwise import blocks, scratch
+from ._compiled import kernel
 
 VARIANTS = ("Rprop+", "Rprop-", "iRprop+", "iRprop-", "simplified")
 
@@ -101,6 +102,11 @@ class Rprop:
         backtrack = self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss)
         forget = self.variant != "Rprop-"
         g = objective.grad(w)
+        fused = kernel("rprop", w, g, state.delta, state.g_prev, state.dw)
+        if fused is not None:  # compiled: one pass, the same bits
+            fused(w, g, state.delta, state.g_prev, state.dw, self.eta_plus, self.eta_minus, self.delta_min,
+                  self.delta_max, forget, backtrack)
+            return RpropState(state.k + 1, state.delta, state.g_prev, state.dw, loss)
         # Block by block (the temporaries stay in the cache), with masks as 0/1 floats and unmasked
         # ufuncs (where= loops are not vectorised). Each choice is exact: a mask times a number is
         # the number or 0, a maximum picks one of its arguments.
