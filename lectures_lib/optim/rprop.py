@@ -122,8 +122,7 @@ class Rprop:
             np.maximum(f, keep, out=f)  # ... 1 where there was no sign to compare
             np.maximum(f, self.eta_minus, out=f)  # ... eta_minus where it flipped
             np.multiply(delta, f, out=delta)
-            np.minimum(delta, self.delta_max, out=delta)  # binds only where Delta grew
-            np.maximum(delta, self.delta_min, out=delta)  # binds only where it shrank
+            np.clip(delta, self.delta_min, self.delta_max, out=delta)  # binds only where Delta changed
             if forget:
                 np.multiply(g_, keep, out=g_prev)  # the derivative, 0 where it flipped
             else:
