@@ -32,7 +32,8 @@ number of threads, each with foreach=False (its default on the CPU) and foreach=
 faster; BLAS (gradient descent's fused w - eta g, when scipy is installed) with one thread.
 torch's allocator is given transparent huge pages (THP_MEM_ALLOC_ENABLE=1), which numpy asks for
 by default for arrays of 4 MB and more: without them torch's parameter and buffers sit in 4 kB
-pages and its steps are slower for that reason alone, not for its kernels.
+pages and its steps are slower for that reason alone, not for its kernels
+(``THP_MEM_ALLOC_ENABLE=0 make bench-throughput`` times torch as its allocator comes).
 The compiled path's first step (numba's compilation, once per process) is reported apart.
 """
 from __future__ import annotations
