@@ -285,6 +285,16 @@ def test_rprop_kernel_agrees_with_its_formula_on_any_length_of_the_last_block(va
     lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, n), random_state(opt, rng, n), 6)
 
 
+@pytest.mark.parametrize("opt", [o for o in ELEMENTWISE if loops(o)], ids=ids)
+def test_a_gradient_that_is_not_float64_takes_the_numpy_kernel(opt, path):
+    """The loops are compiled for float64; numpy's rules for a float32 gradient are kept."""
+    kind, ran = path
+    rng = np.random.default_rng(8)
+    grads = [rand(rng, 400).astype(np.float32) for _ in range(3)]
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, 400), start(opt, rng, 400), 4)
+    assert set(ran) <= {"look_ahead"}  # Nesterov's look-ahead comes before the gradient
+
+
 def test_numba_is_imported_only_for_large_vectors_and_never_when_switched_off():
     """A lecture-sized problem never imports numba; LECTURES_LIB_JIT=0 (as the grading sandbox
     sets) keeps it out for any size; and the compiled path needs no writable cache (none is used:
@@ -305,7 +315,7 @@ def test_numba_is_imported_only_for_large_vectors_and_never_when_switched_off():
             def value(self, w):
                 return 0.0
 
-        for n in (1000, _compiled.MIN_SIZE):
+        for n in (_compiled.MIN_SIZE - 1, _compiled.MIN_SIZE):
             opt = optim.Rprop()
             w, state, w_pure, s_pure = np.zeros(n), opt.init(np.zeros(n)), np.zeros(n), opt.init(np.zeros(n))
             grad_, grad = Alternating(n), Alternating(n)
@@ -320,7 +330,8 @@ def test_numba_is_imported_only_for_large_vectors_and_never_when_switched_off():
         run = subprocess.run([sys.executable, "-c", script], env={**env, "LECTURES_LIB_JIT": flag},
                              capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr
-        assert run.stdout.split() == ["1000", "False", str(_compiled.MIN_SIZE), str(large)], (flag, run.stdout)
+        assert run.stdout.split() == [str(_compiled.MIN_SIZE - 1), "False", str(_compiled.MIN_SIZE), str(large)], \
+            (flag, run.stdout)
 
 
 def test_the_grading_sandbox_switches_the_compiled_kernels_off():
