@@ -63,10 +63,14 @@ def test_throughput(tmp_path):
     assert len(rows) == 7 and "Quickprop" in rows and "gradient descent, numpy only" in rows
     for r in rows.values():
         assert r["ms"] > 0 and r["pure_ms"] > 0 and r["floor_ms"] > 0 and r["stream_floor_ms"] > 0  # tiny: no ordering
-        assert r["pure_and_inplace_agree"] is True, r["optimizer"]  # step_ and step ended at the same w
+        assert r["pure_and_inplace_agree"] is True, r["optimizer"]  # step_ (both paths) and step ended at the same w
         assert r["reads"] >= 2 and r["writes"] >= 1
         if data["setup"]["torch"] and r["torch"]:
             assert r["torch_1thread_ms"] > 0 and r["torch_default_ms"] > 0
+            assert r["torch_1thread_foreach"] in (False, True) and r["torch_default_foreach"] in (False, True)
+        has_kernel = data["numba"] and r["optimizer"] not in ("gradient descent, numpy only", "Quickprop")
+        assert (r["compiled_ms"] is not None and r["compiled_ms"] > 0) == has_kernel, r["optimizer"]
+        assert (r["first_compiled_step_s"] is not None) == has_kernel
 
 
 def test_book(tmp_path):  # beside tests/test_book.py's build too: its own output folder, vendoring under a lock

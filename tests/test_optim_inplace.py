@@ -1,17 +1,55 @@
 """The in-place kernels ``step_`` against the lecture's formulas ``step``, run in lockstep on every
 optimizer (as torch.optim tests its foreach kernels against the loop): the same iterates and
 every state field the same after every step, on vectors long enough to be cut into several
-blocks, and on real objectives. And a pure ``step`` writes into no array the caller holds."""
+blocks, and on real objectives. And a pure ``step`` writes into no array the caller holds.
+
+Each lockstep test runs on both paths of ``step_``: the numpy kernel, and the compiled loops of
+``_compiled`` (numba, the optional [fast] extra) on any length; the compiled tests share one xdist
+worker, so that one process compiles the loops (a few seconds)."""
+import importlib.util
+import os
 import re
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 
 from lectures_lib import objectives, optim, schedules
-from lectures_lib.optim import _blockwise
+from lectures_lib.optim import _blockwise, _compiled
 from lectures_lib.optim._blockwise import BLOCK
 
 N = 2 * BLOCK + 7  # three blocks, the last one short
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
+NO_NUMBA = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed (lectures-lib[fast])")
+
+
+@pytest.fixture(autouse=True)
+def numpy_kernels(monkeypatch):
+    """Every test runs the numpy kernels unless it asks for ``path``."""
+    monkeypatch.setattr(_compiled, "USE_JIT", False)
+
+
+@pytest.fixture(params=["numpy", pytest.param("numba", marks=[NO_NUMBA, pytest.mark.xdist_group("numba")])])
+def path(request, monkeypatch):
+    """The kernel ``step_`` runs, as ("numpy" | "numba", the names of the compiled loops handed out)."""
+    ran = []
+    if request.param == "numba":
+        compiled = _compiled._compiled
+        monkeypatch.setattr(_compiled, "USE_JIT", True)
+        monkeypatch.setattr(_compiled, "MIN_SIZE", 0)
+        monkeypatch.setattr(_compiled, "_compiled", lambda name: ran.append(name) or compiled(name))
+    return request.param, ran
+
+
+def loops(opt):
+    """The names of the compiled loops that ``opt.step_`` runs when numba is there."""
+    inner = opt.opt if isinstance(opt, schedules.ReduceOnPlateau) else opt
+    if isinstance(inner, optim.Rprop):
+        return set() if inner.variant == "simplified" else {"rprop"}
+    return {optim.GradientDescent: {"gradient_descent"}, optim.Momentum: {"momentum"},
+            optim.Nesterov: {"look_ahead", "nesterov"}}.get(type(inner), set())
 
 
 class Alternating:
@@ -82,9 +120,10 @@ def ids(opt):
 
 def exact(opt):
     """Whether ``step_`` rounds as ``step`` does: not Nesterov's (it computes (W + beta dW) - eta g),
-    nor gradient descent's when BLAS's axpy runs (a fused multiply-add may round once)."""
+    nor gradient descent's when BLAS's axpy runs (a fused multiply-add may round once; its
+    compiled loop rounds as ``step``)."""
     inner = opt.opt if isinstance(opt, schedules.ReduceOnPlateau) else opt
-    blas = _blockwise.USE_BLAS and _blockwise._daxpy() is not None
+    blas = _blockwise.USE_BLAS and _blockwise._daxpy() is not None and not _compiled.USE_JIT
     return not isinstance(inner, optim.Nesterov) and not (isinstance(inner, optim.GradientDescent) and blas)
 
 
@@ -106,14 +145,53 @@ def lockstep(opt, objective_pure, objective_inplace, w, state, steps):
                 assert f_fast == f_pure or (np.isnan(f_fast) and np.isnan(f_pure)), (k, f_fast, f_pure)
 
 
+def start(opt, rng, n):
+    """A random state of ``opt``'s kind, wrapped for ReduceOnPlateau."""
+    state = random_state(opt.opt if isinstance(opt, schedules.ReduceOnPlateau) else opt, rng, n)
+    return schedules.PlateauState(state, 0.5, 0.6, 0) if isinstance(opt, schedules.ReduceOnPlateau) else state
+
+
 @pytest.mark.parametrize("opt", ELEMENTWISE, ids=ids)
-def test_kernel_and_formula_agree_on_long_vectors_from_random_states(opt):
+def test_kernel_and_formula_agree_on_long_vectors_from_random_states(opt, path):
     rng = np.random.default_rng(0)
     grads = [rand(rng, N) for _ in range(3)]
-    state = random_state(opt.opt if isinstance(opt, schedules.ReduceOnPlateau) else opt, rng, N)
-    if isinstance(opt, schedules.ReduceOnPlateau):
-        state = schedules.PlateauState(state, 0.5, 0.6, 0)
-    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, N), state, 6)
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, N), start(opt, rng, N), 6)
+    kind, ran = path
+    assert set(ran) == (loops(opt) if kind == "numba" else set())  # the path asked for is the one that ran
+
+
+@NO_NUMBA
+@pytest.mark.xdist_group("numba")
+@pytest.mark.parametrize("opt", [o for o in ELEMENTWISE if loops(o)], ids=ids)
+def test_compiled_and_numpy_kernels_agree_bit_for_bit(opt, monkeypatch):
+    """Nesterov's and BLAS-free gradient descent's too, which ``step`` matches only to rounding."""
+    monkeypatch.setattr(_blockwise, "USE_BLAS", False)
+    rng = np.random.default_rng(6)
+    grads, w0, s0 = [rand(rng, N) for _ in range(3)], rand(rng, N), start(opt, rng, N)
+    ends = []
+    for jit in (False, True):
+        monkeypatch.setattr(_compiled, "USE_JIT", jit)
+        w, state, objective = w0.copy(), copy_state(s0), Alternating(grads)
+        for _ in range(6):
+            state = opt.step_(objective, w, state)
+        ends.append([w, *[x for x in arrays(state) if isinstance(x, np.ndarray)]])
+    for numpy_, compiled in zip(*ends):
+        np.testing.assert_array_equal(compiled, numpy_)
+
+
+@pytest.mark.parametrize("opt", [o for o in ELEMENTWISE if loops(o)], ids=ids)
+def test_the_compiled_loops_run_as_python_agree_with_the_formula(opt, monkeypatch):
+    """The loops' source, interpreted by Python (no numba needed), in lockstep with ``step`` on a
+    short vector from a random state: the logic the compiled kernels run, on every variant."""
+    ran = []
+    monkeypatch.setattr(_compiled, "USE_JIT", True)
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 0)
+    monkeypatch.setattr(_compiled, "_numba", lambda: True)
+    monkeypatch.setattr(_compiled, "_compiled", lambda name: ran.append(name) or getattr(_compiled, name))
+    rng = np.random.default_rng(7)
+    grads = [rand(rng, 300) for _ in range(3)]
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, 300), start(opt, rng, 300), 6)
+    assert set(ran) == loops(opt)
 
 
 @pytest.mark.parametrize("blas", [True, False], ids=["BLAS", "numpy only"])
@@ -138,7 +216,7 @@ def test_gradient_descent_kernel_agrees_with_its_formula_on_either_axpy_path(bla
 
 
 @pytest.mark.parametrize("opt", ALL, ids=ids)
-def test_kernel_and_formula_agree_on_real_objectives(opt):
+def test_kernel_and_formula_agree_on_real_objectives(opt, path):
     for objective, w0 in [(objectives.Quadratic.from_eigenvalues([1.0, 3.0, 10.0], b=[1.0, -2.0, 0.5], seed=1),
                            np.array([2.0, -1.0, 3.0])), (objectives.Rosenbrock(dim=3), np.array([-1.2, 1.0, 0.8]))]:
         scale = 1e-3 if isinstance(objective, objectives.Rosenbrock) and hasattr(opt, "lr") \
@@ -196,11 +274,67 @@ def test_a_kernel_writes_only_into_w_and_its_state(opt):
 
 @pytest.mark.parametrize("n", [1, 5, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK - 2])
 @pytest.mark.parametrize("variant", ["Rprop+", "Rprop-", "iRprop+", "iRprop-"])
-def test_rprop_kernel_agrees_with_its_formula_on_any_length_of_the_last_block(variant, n):
-    """The blocked kernel on vectors shorter than one block, of exactly one, and cut anywhere:
-    every variant's w, Delta, g' and dw equal the formula's bit for bit after each step, from a
-    random state (flips, kept signs and zeros everywhere) with losses that go up and down."""
+def test_rprop_kernel_agrees_with_its_formula_on_any_length_of_the_last_block(variant, n, path):
+    """The blocked kernel on vectors shorter than one block, of exactly one, and cut anywhere
+    (and the compiled loop on the same lengths): every variant's w, Delta, g' and dw equal the
+    formula's bit for bit after each step, from a random state (flips, kept signs and zeros
+    everywhere) with losses that go up and down."""
     opt = optim.Rprop(variant=variant, delta_max=5.0, delta_min=1e-4)
     rng = np.random.default_rng(n)
     grads = [rand(rng, n) for _ in range(3)]
     lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, n), random_state(opt, rng, n), 6)
+
+
+@pytest.mark.parametrize("opt", [o for o in ELEMENTWISE if loops(o)], ids=ids)
+def test_a_gradient_that_is_not_float64_takes_the_numpy_kernel(opt, path):
+    """The loops are compiled for float64; numpy's rules for a float32 gradient are kept."""
+    kind, ran = path
+    rng = np.random.default_rng(8)
+    grads = [rand(rng, 400).astype(np.float32) for _ in range(3)]
+    lockstep(opt, Alternating(grads), Alternating(grads), rand(rng, 400), start(opt, rng, 400), 4)
+    assert set(ran) <= {"look_ahead"}  # Nesterov's look-ahead comes before the gradient
+
+
+def test_numba_is_imported_only_for_large_vectors_and_never_when_switched_off():
+    """A lecture-sized problem never imports numba; LECTURES_LIB_JIT=0 (as the grading sandbox
+    sets) keeps it out for any size; and the compiled path needs no writable cache (none is used:
+    the cache folder here is one nobody can write)."""
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        from lectures_lib import optim
+        from lectures_lib.optim import _compiled
+
+        class Alternating:
+            def __init__(self, n):
+                rng = np.random.default_rng(0)
+                self.grads, self.calls = [rng.standard_normal(n), rng.standard_normal(n)], 0
+            def grad(self, w):
+                self.calls += 1
+                return self.grads[self.calls % 2]
+            def value(self, w):
+                return 0.0
+
+        for n in (_compiled.MIN_SIZE - 1, _compiled.MIN_SIZE):
+            opt = optim.Rprop()
+            w, state, w_pure, s_pure = np.zeros(n), opt.init(np.zeros(n)), np.zeros(n), opt.init(np.zeros(n))
+            grad_, grad = Alternating(n), Alternating(n)
+            for _ in range(3):
+                state = opt.step_(grad_, w, state)
+                w_pure, s_pure = opt.step(grad, w_pure, s_pure)
+            assert np.array_equal(w, w_pure)
+            print(n, "numba" in sys.modules)
+        """)
+    env = {**os.environ, "NUMBA_CACHE_DIR": "/proc/no-cache-here"}
+    for flag, large in [("1", HAVE_NUMBA), ("0", False)]:
+        run = subprocess.run([sys.executable, "-c", script], env={**env, "LECTURES_LIB_JIT": flag},
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.split() == [str(_compiled.MIN_SIZE - 1), "False", str(_compiled.MIN_SIZE), str(large)], \
+            (flag, run.stdout)
+
+
+def test_the_grading_sandbox_switches_the_compiled_kernels_off():
+    from autograder import sandbox
+
+    assert sandbox.ENV["LECTURES_LIB_JIT"] == "0"

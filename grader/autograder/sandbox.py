@@ -104,9 +104,11 @@ def command(scratch: Path, uid: int, limits: Limits, hide=(), scenarios=None):
 PROBLEMS = "/problems/scenarios.py"  # where the assignment's problems are seen inside
 
 
+# LECTURES_LIB_JIT=0: lectures_lib's optimizers run their numpy kernels and never import numba
+# (whose compilation would count against a student's cell time).
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp",
        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1",
-       "LANG": "C.UTF-8"}
+       "LANG": "C.UTF-8", "LECTURES_LIB_JIT": "0"}
 
 
 class Session:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _checks
 from ._blockwise import axpy
+from ._compiled import kernel
 
 
 class GDState(NamedTuple):
@@ -35,7 +36,13 @@ class GradientDescent:
         return w - lr * objective.grad(w), GDState(state.k + 1)
 
     def step_(self, objective, w: np.ndarray, state: GDState) -> GDState:
-        """``step`` in place: overwrite ``w`` with w - eta_k g (one fused pass with BLAS, which
-        may round w + (-eta_k g) once where ``step`` rounds twice); return the new state."""
-        axpy(-_checks.lr_at(self.lr, state.k), objective.grad(w), w)
+        """``step`` in place: overwrite ``w`` with w - eta_k g; return the new state. One pass:
+        compiled (numba, the same bits as ``step``), else BLAS's axpy (which may round
+        w + (-eta_k g) once where ``step`` rounds twice), else two numpy passes per block."""
+        lr, g = _checks.lr_at(self.lr, state.k), objective.grad(w)
+        fused = kernel("gradient_descent", w, g)
+        if fused is not None:
+            fused(w, g, lr)
+        else:
+            axpy(-lr, g, w)
         return GDState(state.k + 1)

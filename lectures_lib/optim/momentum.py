@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _checks
 from ._blockwise import blocks, scratch
+from ._compiled import kernel
 
 
 class MomentumState(NamedTuple):
@@ -48,9 +49,14 @@ class Momentum:
         return w + dw, MomentumState(state.k + 1, dw)
 
     def step_(self, objective, w: np.ndarray, state: MomentumState) -> MomentumState:
-        """``step`` in place: overwrite ``w`` and ``state.dw``; return the new state."""
+        """``step`` in place: overwrite ``w`` and ``state.dw``; return the new state. Compiled
+        (one pass) when numba is there, else four numpy operations per block."""
         lr = _checks.lr_at(self.lr, state.k)
         g = objective.grad(w)
+        fused = kernel("momentum", w, g, state.dw)
+        if fused is not None:
+            fused(w, g, state.dw, lr, self.beta)
+            return MomentumState(state.k + 1, state.dw)
         (t,) = scratch(w.size, 1)
         for b, m in blocks(w.size):
             dw, t_ = state.dw[b], t[:m]
@@ -94,11 +100,20 @@ class Nesterov:
         gradient is taken there, and then W^(k) = v - eta g (= W + beta Delta W - eta g): no
         third array, and the same numbers as ``step`` up to rounding."""
         lr, beta, n = _checks.lr_at(self.lr, state.k), self.beta, w.size
-        (t,) = scratch(n, 1)
-        for b, m in blocks(n):
-            np.multiply(beta, state.dw[b], out=t[:m])
-            np.add(w[b], t[:m], out=w[b])
+        ahead = kernel("look_ahead", w, state.dw)  # compiled: one pass each, the numpy kernel's bits
+        if ahead is not None:
+            ahead(w, state.dw, beta)
+        else:
+            (t,) = scratch(n, 1)
+            for b, m in blocks(n):
+                np.multiply(beta, state.dw[b], out=t[:m])
+                np.add(w[b], t[:m], out=w[b])
         g = objective.grad(w)
+        fused = kernel("nesterov", w, g, state.dw)
+        if fused is not None:
+            fused(w, g, state.dw, lr, beta)
+            return MomentumState(state.k + 1, state.dw)
+        (t,) = scratch(n, 1)
         for b, m in blocks(n):
             dw, t_ = state.dw[b], t[:m]
             np.multiply(lr, g[b], out=t_)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _checks
 from ._blockwise import blocks, scratch
+from ._compiled import kernel
 
 VARIANTS = ("Rprop+", "Rprop-", "iRprop+", "iRprop-", "simplified")
 
@@ -101,6 +102,11 @@ class Rprop:
         backtrack = self.variant == "Rprop+" or (self.variant == "iRprop+" and loss > state.loss)
         forget = self.variant != "Rprop-"
         g = objective.grad(w)
+        fused = kernel("rprop", w, g, state.delta, state.g_prev, state.dw)
+        if fused is not None:  # compiled: one pass, the same bits
+            fused(w, g, state.delta, state.g_prev, state.dw, self.eta_plus, self.eta_minus, self.delta_min,
+                  self.delta_max, forget, backtrack)
+            return RpropState(state.k + 1, state.delta, state.g_prev, state.dw, loss)
         # Block by block (the temporaries stay in the cache), with masks as 0/1 floats and unmasked
         # ufuncs (where= loops are not vectorised). Each choice is exact: a mask times a number is
         # the number or 0, a maximum picks one of its arguments.
@@ -116,8 +122,7 @@ class Rprop:
             np.maximum(f, keep, out=f)  # ... 1 where there was no sign to compare
             np.maximum(f, self.eta_minus, out=f)  # ... eta_minus where it flipped
             np.multiply(delta, f, out=delta)
-            np.minimum(delta, self.delta_max, out=delta)  # binds only where Delta grew
-            np.maximum(delta, self.delta_min, out=delta)  # binds only where it shrank
+            np.clip(delta, self.delta_min, self.delta_max, out=delta)  # binds only where Delta changed
             if forget:
                 np.multiply(g_, keep, out=g_prev)  # the derivative, 0 where it flipped
             else:
