@@ -69,7 +69,8 @@ def main():
                 for path in [course, *course.rglob("*")]:
                     os.chown(path, int(uid), int(uid), follow_symlinks=False)
             start = time.perf_counter()
-            done = subprocess.run(cmd + [str(course), "--jobs", jobs, "--timeout", "5"], capture_output=True, text=True)
+            done = subprocess.run(cmd + [str(course), "--jobs", jobs, "--timeout", "5"], capture_output=True, text=True,
+                                  cwd=tree)  # (a checkout as the working folder puts its own library first)
             took = time.perf_counter() - start
             if done.returncode:
                 sys.exit(f"{' '.join(cmd)} {course}: exit {done.returncode}\n{done.stderr[-1500:]}")

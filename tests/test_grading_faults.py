@@ -201,3 +201,19 @@ def test_a_gradebook_fault_mid_submission_rolls_it_back_whole_and_the_next_run_g
         lambda: sql("CREATE TRIGGER fault BEFORE UPDATE OF auto_comment ON comment "
                     "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"),
         lambda: sql("DROP TRIGGER fault"))
+
+
+def test_a_run_from_a_folder_with_a_lectures_lib_of_its_own_grades_with_the_installed_one(tmp_path):
+    """A checkout of the course as the working folder (a lectures_lib of its own, here a copy of
+    the installed one) must reach neither the workers nor the sandbox, which could not import it."""
+    import shutil
+
+    import lectures_lib
+
+    where = course(tmp_path / "c")
+    submit(where, "alice", "correct")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(Path(lectures_lib.__file__).parent, checkout / "lectures_lib")
+    run = subprocess.run([str(CLI), str(where), "--jobs", "2"], cwd=checkout, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert report(where)["alice"]["score"] == "32"

@@ -296,6 +296,11 @@ def _workers():
     """Worker processes forked from a clean server process that has imported the grader once
     (nbgrader, nbformat and jsonschema take seconds to import), not from this one: no gradebook
     connection or thread of ours is inherited."""
+    # The forkserver runs `python -c`, which would put the working folder first on sys.path: run
+    # from a checkout of the course, its workers would import the checkout's lectures_lib, judge
+    # against it, and bind it into sandboxes that cannot import it. PYTHONSAFEPATH (Python 3.11's
+    # -P) keeps it off, so that they import what this command imports.
+    os.environ["PYTHONSAFEPATH"] = "1"
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.cli"])
     return context
