@@ -15,6 +15,20 @@ def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
     return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
 
 
+XOR_PLATEAU_SEEDS, XOR_PLATEAU_LR, XOR_PLATEAU_STEPS = 12, 5.0, 4000  # chapter 3's XOR runs
+
+
+def xor_plateaus(seeds: int = XOR_PLATEAU_SEEDS, lr: float = XOR_PLATEAU_LR, steps: int = XOR_PLATEAU_STEPS):
+    """Chapter 3's small-network runs: a 2-2-1 sigmoid network (L2 divergence) trained on XOR by
+    gradient descent with ``lr`` for ``steps`` steps from ``net.init(seed)`` for each of
+    ``range(seeds)``. Returns the array of final losses, one per seed."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    net = MLP([2, 2, 1], "sigmoid", "l2")
+    loss = net.objective(X, np.array([0.0, 1.0, 1.0, 0.0]))
+    return np.array([optim.minimize(loss, net.init(s), optim.GradientDescent(lr), max_iter=steps, tol=0.0).loss[-1]
+                     for s in range(seeds)])
+
+
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
     """The slides' "eta_1,opt = 1; eta_2,opt = 0.91; eta = 1.9 eta_2,opt": an axis-aligned
     quadratic A = diag(1, 1/0.91), stepped with one shared eta. Along w_1, eta = 1.73 eta_1,opt
