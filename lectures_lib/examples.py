@@ -212,6 +212,8 @@ WELL_SCHEDULES = ("constant", "linear", "quadratic", "exponential", "plateau")
 
 TWO_WELLS_STEPS, TWO_WELLS_BETA = 200, 0.05  # chapter 7's demo: its step budget and exponential decay
 TWO_WELLS_PLATEAU = {"alpha": 0.5, "patience": 10}  # and its ReduceOnPlateau
+# and its eta_0 values, named for what a constant rate does with each (chapter 7's bullets)
+TWO_WELLS_ETA0 = {"small": 0.03, "poor_bounce": 0.1, "lucky": 0.3, "global_bounce": 1.0, "roam": 3.0}
 
 
 def two_wells_run(schedule: str, eta0: float, steps: int = TWO_WELLS_STEPS, beta: float = TWO_WELLS_BETA):
