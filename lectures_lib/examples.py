@@ -15,6 +15,20 @@ def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
     return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
 
 
+XOR_PLATEAU_SEEDS, XOR_PLATEAU_LR, XOR_PLATEAU_STEPS = 12, 5.0, 4000  # chapter 3's XOR runs
+
+
+def xor_plateaus(seeds: int = XOR_PLATEAU_SEEDS, lr: float = XOR_PLATEAU_LR, steps: int = XOR_PLATEAU_STEPS):
+    """Chapter 3's small-network runs: a 2-2-1 sigmoid network (L2 divergence) trained on XOR by
+    gradient descent with ``lr`` for ``steps`` steps from ``net.init(seed)`` for each of
+    ``range(seeds)``. Returns the array of final losses, one per seed."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    net = MLP([2, 2, 1], "sigmoid", "l2")
+    loss = net.objective(X, np.array([0.0, 1.0, 1.0, 0.0]))
+    return np.array([optim.minimize(loss, net.init(s), optim.GradientDescent(lr), max_iter=steps, tol=0.0).loss[-1]
+                     for s in range(seeds)])
+
+
 def two_learning_rates(w0=(-1.5, 1.5), steps: int = 50) -> dict:
     """The slides' "eta_1,opt = 1; eta_2,opt = 0.91; eta = 1.9 eta_2,opt": an axis-aligned
     quadratic A = diag(1, 1/0.91), stepped with one shared eta. Along w_1, eta = 1.73 eta_1,opt
@@ -39,7 +53,7 @@ def rotated_bowls(angle: float = np.pi / 6, w0=(-3.0, 1.5), lr: float = 0.18, st
     Also a per-weight method, the simplified Rprop, on both: chapter 6's rotation figure."""
     cs, sn = np.cos(angle), np.sin(angle)
     rot = np.array([[cs, -sn], [sn, cs]])
-    out = {"rotation": rot}
+    out = {"rotation": rot, "angle": angle, "lr": lr, "steps": steps}
     for name, a, start in [("aligned", 0.0, np.asarray(w0, float)), ("rotated", angle, rot @ np.asarray(w0, float))]:
         q = Quadratic.from_eigenvalues([1.0, 10.0], angle=a)
         out[name] = {"objective": q,
@@ -198,6 +212,8 @@ WELL_SCHEDULES = ("constant", "linear", "quadratic", "exponential", "plateau")
 
 TWO_WELLS_STEPS, TWO_WELLS_BETA = 200, 0.05  # chapter 7's demo: its step budget and exponential decay
 TWO_WELLS_PLATEAU = {"alpha": 0.5, "patience": 10}  # and its ReduceOnPlateau
+# and its eta_0 values, named for what a constant rate does with each (chapter 7's bullets)
+TWO_WELLS_ETA0 = {"small": 0.03, "poor_bounce": 0.1, "lucky": 0.3, "global_bounce": 1.0, "roam": 3.0}
 
 
 def two_wells_run(schedule: str, eta0: float, steps: int = TWO_WELLS_STEPS, beta: float = TWO_WELLS_BETA):
@@ -242,7 +258,10 @@ def xor_problem():
     return net, net.objective(X, d)
 
 
-def xor_race(seeds=range(10), max_steps: int = 1000) -> dict:
+XOR_RACE_SEEDS, XOR_RACE_TARGET, XOR_RACE_STEPS = range(10), 0.01, 1000  # chapter 8's table: starts, loss, budget
+
+
+def xor_race(seeds=XOR_RACE_SEEDS, max_steps: int = XOR_RACE_STEPS) -> dict:
     """Chapter 8's table: the XOR loss curves of every method, one run per seed."""
     net, xor = xor_problem()
     methods = {
@@ -276,7 +295,7 @@ def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
 
 
-COUPLED_START = (-4.0, 3.0)
+COUPLED_START, COUPLED_DELTA0 = (-4.0, 3.0), 0.1  # chapter 8's coupled bowl: start and initial step
 
 
 def coupled_bowl(angle_deg: float) -> Quadratic:
@@ -285,7 +304,7 @@ def coupled_bowl(angle_deg: float) -> Quadratic:
     return Quadratic.from_eigenvalues([1.0, 10.0], angle=np.deg2rad(angle_deg))
 
 
-def coupled_rprop(variant: str, angle_deg: float, delta0: float = 0.1, steps: int = 80):
+def coupled_rprop(variant: str, angle_deg: float, delta0: float = COUPLED_DELTA0, steps: int = 80):
     """An Rprop ``variant`` with initial step ``delta0`` on ``coupled_bowl(angle_deg)`` from
     (-4, 3), ``steps`` steps: chapter 8's coupling figure and its exercise 2."""
     return optim.minimize(coupled_bowl(angle_deg), COUPLED_START, optim.Rprop(delta0=delta0, variant=variant),
@@ -359,6 +378,20 @@ def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12)
         runs[ratio] = {"eta": eta, "regime": convergence.regime(eta, a), "factor": 1.0 - eta * a,
                        "trace": optim.minimize(q, [w0], optim.GradientDescent(eta), max_iter=steps, tol=0.0)}
     return {"objective": q, "a": a, "eta_opt": eta_opt, "w_star": 1.0, "runs": runs}
+
+
+ROSENBROCK_STARTS = {"(−1.5, 2)": (-1.5, 2.0), "(0, 0)": (0.0, 0.0), "(2, 2)": (2.0, 2.0), "(−0.5, 2.5)": (-0.5, 2.5)}
+ROSENBROCK_GD_LR, ROSENBROCK_GD_STEPS = 1e-3, 3000  # chapter 6's gradient descent on Rosenbrock
+
+
+def rosenbrock_race(w0) -> dict:
+    """Chapter 6's Rosenbrock comparison from ``w0``: {label: Result} of gradient descent
+    (``ROSENBROCK_GD_LR``, ``ROSENBROCK_GD_STEPS`` steps), Newton (100 steps), BFGS and L-BFGS
+    (m = 10; 300 steps each), all stopped once the loss changes by at most 1e-14."""
+    methods = {f"GD η = {ROSENBROCK_GD_LR:g}": (optim.GradientDescent(ROSENBROCK_GD_LR), ROSENBROCK_GD_STEPS),
+               "Newton": (optim.Newton(), 100), "BFGS": (optim.BFGS(), 300),
+               "L-BFGS (m = 10)": (optim.LBFGS(memory=10), 300)}
+    return {name: optim.minimize(Rosenbrock(), w0, opt, max_iter=n, tol=1e-14) for name, (opt, n) in methods.items()}
 
 
 def scaled_axes(eigenvalues=(1.0, 10.0), angle: float = np.pi / 6, b=(1.0, -2.0), w0=(-2.8, -0.9),

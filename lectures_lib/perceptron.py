@@ -88,7 +88,11 @@ def spoiler_gradient(t: float, eps: float = 0.01) -> np.ndarray:
     return neuron_objective(X[3:], labels[3:], eps).grad(three_point_optimum(eps))
 
 
-def backprop_from_optimum(X, labels, eps: float = 0.01, lr: float = 10.0, max_iter: int = 4000, tol: float = 1e-13):
+BACKPROP_LR, BACKPROP_MAX_ITER, BACKPROP_TOL = 10.0, 4000, 1e-13  # chapter 2's run from (u, u, 0)
+
+
+def backprop_from_optimum(X, labels, eps: float = 0.01, lr: float = BACKPROP_LR, max_iter: int = BACKPROP_MAX_ITER,
+                          tol: float = BACKPROP_TOL):
     """Backprop (gradient descent with ``lr``) on ``neuron_objective(X, labels, eps)`` from the
     three-point optimum (u, u, 0), stopping by the slides' rule |Delta Loss| <= tol: chapter 2's run."""
     return optim.minimize(neuron_objective(X, labels, eps), three_point_optimum(eps), optim.GradientDescent(lr),

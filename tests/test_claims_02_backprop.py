@@ -90,7 +90,7 @@ def test_switch_from_separating_to_stuck(eps, separating_ts, stuck_ts):
 def test_loss_curves_t2_fast_t25_slow_t3_never():
     def first_below(t):
         return optim.steps_to(backprop(*brady_points(t), max_iter=6000, tol=0.0), 0.1)
-    assert first_below(2.0) < 1000
+    assert 100 < first_below(2.0) < 1000  # a few hundred steps
     assert 2000 < first_below(2.5) < 6000
     assert first_below(3.0) is None
 

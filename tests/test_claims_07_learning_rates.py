@@ -6,6 +6,7 @@ from lectures_lib import convergence, examples, numdiff, optim, schedules
 
 E = examples.two_wells()  # the chapter's loss
 POOR, GLOBAL = -1.484, 1.396
+ETA0 = examples.TWO_WELLS_ETA0  # the slider's eta_0 values the text names
 
 
 def run(schedule, eta0):
@@ -36,32 +37,38 @@ def test_the_two_minima_and_their_thresholds():
     assert two["poor"] == pytest.approx(0.076, abs=1e-3) and two["global"] == pytest.approx(0.520, abs=1e-3)
 
 
+def test_the_named_eta0_values_lie_where_the_text_puts_them_against_the_thresholds():
+    two = {n: t for n, (_, t) in examples.two_wells_minima().items()}
+    assert ETA0["small"] < two["poor"] < ETA0["poor_bounce"] < ETA0["lucky"] < two["global"] < ETA0["global_bounce"]
+    assert sorted(ETA0.values()) == list(ETA0.values())  # the slider's order
+
+
 def test_constant_rates():
-    small = run("constant", 0.03)
+    small = run("constant", ETA0["small"])
     assert small.w[-1][0] == pytest.approx(POOR, abs=1e-3)  # converges to the poor minimum
-    bounce = run("constant", 0.1)  # above 2 eta_opt of the poor well, stuck bouncing inside it
+    bounce = run("constant", ETA0["poor_bounce"])  # above 2 eta_opt of the poor well, stuck bouncing inside it
     assert np.ptp(bounce.w[-20:]) > 0.1 and np.all(np.abs(bounce.w[-50:] - POOR) < 0.3)
-    for eta0 in [1.0, 3.0]:  # never converges
+    for eta0 in [ETA0["global_bounce"], ETA0["roam"]]:  # never converges
         assert np.ptp(run("constant", eta0).w[-20:]) > 1.0
-    lucky = run("constant", 0.3)  # between the two thresholds: escapes and settles
+    lucky = run("constant", ETA0["lucky"])  # between the two thresholds: escapes and settles
     assert lucky.w[-1][0] == pytest.approx(GLOBAL, abs=1e-3)
 
 
 @pytest.mark.parametrize("schedule", ["linear", "exponential", "plateau"])
-@pytest.mark.parametrize("eta0", [1.0, 3.0])
+@pytest.mark.parametrize("eta0", [ETA0["global_bounce"], ETA0["roam"]])
 def test_decay_from_large_eta_finds_the_global_minimum(schedule, eta0):
     assert run(schedule, eta0).w[-1][0] == pytest.approx(GLOBAL, abs=1e-3)
 
 
 @pytest.mark.parametrize("schedule", ["linear", "exponential", "plateau", "quadratic"])
 def test_decay_from_0_3_escapes_but_stops_short(schedule):
-    tr = run(schedule, 0.3)
+    tr = run(schedule, ETA0["lucky"])
     assert POOR + 0.3 < tr.w[-1][0] < GLOBAL - 0.3
     assert abs(E.grad(tr.w[-1])[0]) > 0.05  # not at any critical point
 
 
 def test_quadratic_decay_freezes_far_away_from_3():
-    tr = run("quadratic", 3.0)
+    tr = run("quadratic", ETA0["roam"])
     assert tr.w[-1][0] > 4 and abs(tr.w[-1][0] - tr.w[-30][0]) < 0.01
 
 
@@ -104,7 +111,7 @@ def test_exercise_2_the_larger_exponential_budget_reaches_the_global_minimum():
 
 
 def test_constant_eta_1_bounces_in_the_global_well_and_3_roams_over_the_landscape():
-    one, three = run("constant", 1.0).w[:, 0], run("constant", 3.0).w[:, 0]
+    one, three = run("constant", ETA0["global_bounce"]).w[:, 0], run("constant", ETA0["roam"]).w[:, 0]
     left = np.flatnonzero(one > 0)[0]  # thrown out of the poor well ...
     assert np.all(one[left:] > 0) and np.all(np.abs(one[left:] - GLOBAL) < 1.2)  # ... and stays in the global one
     assert np.ptp(one[-20:]) > 1.0  # bouncing, not settling
