@@ -33,11 +33,13 @@ def test_a_rebuild_with_nothing_changed_is_much_faster_than_a_clean_build():
     assert bk["clean_exit"] == bk["rebuild_exit"] == 0 and bk["clean_seconds"] > 10 * bk["rebuild_seconds"]
 
 
-def test_torch_nesterov_builds_no_look_ahead_point_yet_is_slower_than_ours_and_than_its_momentum():
-    """The appendix: torch's Nesterov step (which allocates g + beta v every call) is slower than
-    ours on one thread, and slower than torch's own momentum step."""
+def test_the_torch_nesterov_ratios_the_appendix_states_are_the_files():
+    """The appendix names the torch form the bench kept and three ratios (no verdict: which is
+    faster depends on the machine); torch's Nesterov moves more arrays than its momentum step,
+    and takes longer than it."""
     rows = {r["optimizer"]: r for r in ROWS}
     nes, mom = rows["Nesterov"], rows["momentum"]
     assert nes["torch"] == "SGD(momentum, nesterov)" and mom["torch"] == "SGD(momentum)"
-    assert nes["torch_1thread_over_ours"] > 1
+    assert isinstance(nes["torch_1thread_foreach"], bool)
+    assert nes["torch_1thread_over_ours"] > 0 and nes["torch_1thread_over_compiled"] > 0
     assert nes["torch_1thread_ms"] > mom["torch_1thread_ms"]
