@@ -1,15 +1,24 @@
-"""A slider move in a live kernel: how long the widget takes to show the new frame.
+"""A slider move in a live kernel: how long the widget takes to show the new frame, for every
+figure with controls in the book.
 
     python bench/explore.py [--tiny] [--out bench/results]
 
-The figure is chapter 9's (momentum and Nesterov on an ill-conditioned quadratic, 5 x 4
-values). Measured, per move, in one run: drawing the frame anew (what every move cost before
-the widget kept its frames: draw, render at 2x, encode) and showing a kept frame (the widget's
-``frames``, filled while the kernel is idle or by an earlier visit). No frontend is attached: the
-time is the kernel's, up to the widget's new value; the frontend then decodes one small WebP.
+Each chapter's controls are made as a live kernel makes them (``interactive.notebook_explorables``).
+For each figure, in one run, moves to the frames nearest its start (each a frame not yet drawn)
+are timed three ways, in this order:
+  - "kept figure", first (nothing the chapter's code may cache is warm yet): the widget's path, ``frame_bytes``: the new figure's content is copied into the
+    figure the widget keeps and that one is redrawn (``redraw.Kept``), or, when it cannot be, the
+    new figure is rendered itself;
+  - "anew": the chapter's ``draw`` makes a new figure, rendered at 2x and encoded (what every move
+    cost before the widget kept a figure);
+  - "kept frame": moving back to a frame already drawn.
+The first two include the chapter's own ``draw`` (its computation and the new figure's making),
+timed alone as "draw". No frontend is attached: the time is the kernel's, up to the widget's new
+value. ``--tiny``: chapter 9's figure, three moves.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
@@ -21,67 +30,90 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
-from lectures_lib import interactive, objectives, optim, plotting  # noqa: E402
+from lectures_lib import interactive  # noqa: E402
+
+MOVES = 8  # first moves per figure
 
 
-def chapter_9_figure(steps: int):
-    q = objectives.Quadratic.from_eigenvalues([1.0, 20.0], angle=np.pi / 6)
-    w0 = np.array([-4.0, 3.0])
+def walk(ex) -> list[tuple]:
+    """The start and the frames nearest it (fewest steps along the controls)."""
+    sizes = [len(c.values) for c in ex.controls.values()]
+    grid = sorted(itertools.product(*map(range, sizes)),
+                  key=lambda idx: sum(abs(a - b) for a, b in zip(idx, ex.start())))
+    return grid[:MOVES + 1]
 
-    def draw(beta, eta):
-        lr = eta / q.eigenvalues[-1]
-        runs = {name: optim.minimize(q, w0, opt, max_iter=steps, tol=0.0)
-                for name, opt in [("gradient descent", optim.GradientDescent(lr)),
-                                  ("momentum", optim.Momentum(lr, beta)), ("Nesterov", optim.Nesterov(lr, beta))]}
-        fig, (ax1, ax2) = plotting.figure(2, width=4.2, height=3.4)
-        plotting.contour(ax1, q, (-5, 5), (-5, 5), levels=np.geomspace(0.05, 400, 14))
-        for (name, tr), color in zip(runs.items(), ["0.6", "C0", "C3"]):
-            if name != "gradient descent":
-                plotting.path(ax1, tr.w[:40], color=color, label=name)
-            plotting.error_curve(ax2, tr.loss, 0.0, color=color, label=name)
-        ax1.set_title(f"first 40 steps, β = {beta:g}")
-        ax2.set(ylim=(1e-12, 1e3), title=f"η = {eta:g}/λmax")
-        ax2.legend(fontsize=7)
-        return fig
 
-    return draw
+def timed(f, *args):
+    t0 = time.perf_counter()
+    f(*args)
+    return 1e3 * (time.perf_counter() - t0)
+
+
+def figure_moves(ex, moves):
+    box = ex.widget()  # draws the start frame; no event loop runs here, so nothing fills in the background
+    inputs = box.inputs
+
+    def move(idx):  # every control at once: the widget draws the one frame
+        with contextlib.ExitStack() as held:
+            for i in inputs:
+                held.enter_context(i.hold_trait_notifications())
+            for i, v in zip(inputs, idx):
+                i.value = v
+        if box.image.value != ex.frames[idx]:
+            raise AssertionError(f"the widget does not show frame {idx}")
+
+    row = {"anew": [], "kept_figure": [], "draw": [], "kept_frame": []}
+    for idx in moves[1:]:
+        params = ex.params(idx)
+        row["kept_figure"].append(timed(move, idx))
+        row["draw"].append(timed(lambda p: plt.close(ex.draw(**p)), params))
+        row["anew"].append(timed(lambda p: interactive.image_bytes(ex.draw(**p)), params))
+    row["kept_frame"] = [timed(move, idx) for idx in moves for _ in range(3)]
+    plt.close("all")
+    return row
 
 
 def main(argv=None):
     args = common.arguments(__doc__, argv)
-    betas, etas = ([0.0, 0.9], [0.5, 1.0]) if args.tiny else ([0.0, 0.5, 0.8, 0.9, 0.95], [0.5, 1.0, 1.3, 1.9])
     os.environ.pop("LECTURES_LIB_STATIC", None)
-    ex = interactive.explore(chapter_9_figure(20 if args.tiny else 100), alt="momentum and Nesterov",
-                             beta=interactive.Control(betas, "β"), eta=interactive.Control(etas, "η × λmax"))
-    box = ex.widget()  # no running event loop here: frames are drawn on demand
-    slider_beta, slider_eta = box.inputs
-    grid = list(itertools.product(range(len(betas)), range(len(etas))))
-    moves = [idx for idx in grid[1:]] + [grid[0]]  # visit every frame once, then come back
-
-    def move(idx):
-        t0 = time.perf_counter()
-        with slider_beta.hold_trait_notifications(), slider_eta.hold_trait_notifications():
-            slider_beta.value, slider_eta.value = idx
-        if box.image.value != ex.frame_bytes(idx):
-            raise AssertionError(f"the widget does not show frame {idx}")
-        return time.perf_counter() - t0
-
-    drawn = [move(idx) for idx in moves]          # first visits: every frame drawn anew
-    kept = [move(idx) for idx in moves for _ in range(3)]   # every frame kept: shown again
-    plt.close("all")
-    ms = {"draw_median_ms": 1e3 * float(np.median(drawn)), "draw_max_ms": 1e3 * float(np.max(drawn)),
-          "kept_median_ms": 1e3 * float(np.median(kept)), "kept_max_ms": 1e3 * float(np.max(kept))}
-    ratio = ms["draw_median_ms"] / ms["kept_median_ms"]
-    print(f"a move that draws its frame: median {ms['draw_median_ms']:.0f} ms (max {ms['draw_max_ms']:.0f} ms); "
-          f"a move to a kept frame: median {ms['kept_median_ms']:.2f} ms (max {ms['kept_max_ms']:.2f} ms): "
-          f"{ratio:.0f} times faster")
-    fig, ax = plt.subplots(figsize=(5, 3))
-    ax.bar(["draw anew", "kept frame"], [ms["draw_median_ms"], ms["kept_median_ms"]], color=["0.6", "C0"])
-    ax.axhline(200, color="C3", lw=1, ls="--", label="200 ms")
-    ax.set(ylabel="ms per slider move (median)", yscale="log", title="live kernel: one slider move")
-    ax.legend()
-    common.write(args.out, "explore", {"tiny": args.tiny, "frames": len(grid), "moves_drawn": len(drawn),
-                                       "moves_kept": len(kept), **ms, "draw_over_kept": ratio}, fig)
+    chapters = sorted((common.ROOT / "book").glob("*.ipynb"))
+    if args.tiny:
+        chapters = [c for c in chapters if c.name.startswith("09")]
+    figures = []
+    for chapter in chapters:
+        for n, ex in enumerate(interactive.notebook_explorables(chapter)):
+            moves = walk(ex)[:4] if args.tiny else walk(ex)
+            if len(moves) < 2:
+                continue
+            row = figure_moves(ex, moves)
+            figures.append({"chapter": chapter.stem, "figure": n, "frames": len(moves),
+                            "copied": ex.kept.copied, "rendered": ex.kept.rendered,
+                            **{f"{k}_median_ms": float(np.median(v)) for k, v in row.items()},
+                            **{f"{k}_ms": v for k, v in row.items()}})
+            f = figures[-1]
+            print(f"{chapter.stem} figure {n}: a move to a new frame {f['kept_figure_median_ms']:.0f} ms "
+                  f"(anew {f['anew_median_ms']:.0f} ms, the chapter's draw alone {f['draw_median_ms']:.0f} ms); "
+                  f"{ex.kept.copied} of {len(moves) - 1} copied into the kept figure", flush=True)
+    every = {k: np.concatenate([f[f"{k}_ms"] for f in figures]) for k in ("anew", "kept_figure", "draw", "kept_frame")}
+    summary = {f"{k}_median_ms": float(np.median(v)) for k, v in every.items()}
+    summary.update({f"{k}_p90_ms": float(np.percentile(v, 90)) for k, v in every.items()})
+    summary.update({f"{k}_under_200ms": float(np.mean(v <= 200)) for k, v in every.items()})
+    summary["anew_over_kept_figure"] = float(np.median(every["anew"] / every["kept_figure"]))
+    summary["draw_over_200ms"] = float(np.mean(every["draw"] > 200))  # the chapter's computation alone is over
+    print(f"over {len(figures)} figures, {len(every['anew'])} moves to a frame not yet drawn: median "
+          f"{summary['kept_figure_median_ms']:.0f} ms (anew {summary['anew_median_ms']:.0f} ms; median ratio "
+          f"{summary['anew_over_kept_figure']:.1f}); within 200 ms: {summary['kept_figure_under_200ms']:.0%} "
+          f"(anew {summary['anew_under_200ms']:.0%}); the chapter's draw alone is over 200 ms in "
+          f"{summary['draw_over_200ms']:.0%}; a move to a kept frame: median {summary['kept_frame_median_ms']:.2f} ms")
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    bins = np.geomspace(10, max(1000, every["anew"].max()), 30)
+    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"), ("draw", "C2", "chapter's draw alone")]:
+        ax.hist(every[k], bins=bins, histtype="step", color=color, label=label, lw=1.5)
+    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
+    ax.set(xscale="log", xlabel="ms per move to a frame not yet drawn", ylabel="moves",
+           title=f"live kernel: {len(figures)} figures of the book")
+    ax.legend(fontsize=8)
+    common.write(args.out, "explore", {"tiny": args.tiny, "figures": figures, **summary}, fig)
 
 
 if __name__ == "__main__":

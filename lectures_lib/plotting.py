@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 DPI, SCALE = 80, 2  # CSS pixels per inch; figures and slider frames are rendered at SCALE x DPI
+COLORS = 128  # the palette of a slider frame
 MIN_PT = 9.0  # the smallest text of a rendering, in points (at DPI, 10 CSS px)
 NARROW = 4.4  # inches: the widest panel of a narrow rendering (352 CSS px)
 
@@ -76,20 +77,32 @@ def smallest_text(fig) -> float:
     return min((t.get_fontsize() for t in _texts(fig)), default=MIN_PT)
 
 
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI * SCALE)
+    return buf.getvalue()
+
+
+def draw_legibly(fig, draw) -> None:
+    """``draw()``, which draws ``fig``, with every text of ``fig`` at least MIN_PT. Tick labels are
+    made as the figure is drawn: those are raised and the figure drawn again."""
+    for _ in range(2):
+        for text in _texts(fig):
+            text.set_fontsize(max(text.get_fontsize(), MIN_PT))
+        draw()
+        if smallest_text(fig) >= MIN_PT:
+            return
+
+
 def palette_image(fig, fmt: str = "PNG", colors: int = 256) -> tuple[bytes, tuple[int, int]]:
     """``fig`` rendered at SCALE x DPI at its own size (no tight bounding box), every text at least
     MIN_PT, reduced to a palette of ``colors`` (small files, sharp lines) and saved as ``fmt``
     ("PNG", or "WEBP", lossless); and the image's size in pixels."""
     from PIL import Image
 
-    for _ in range(2):  # tick labels are made as the figure is drawn: raise those, draw again
-        for text in _texts(fig):
-            text.set_fontsize(max(text.get_fontsize(), MIN_PT))
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=DPI * SCALE)
-        if smallest_text(fig) >= MIN_PT:
-            break
-    image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    png = []
+    draw_legibly(fig, lambda: png.append(_png(fig)))
+    image = Image.open(io.BytesIO(png[-1])).convert("RGB")
     small = io.BytesIO()
     options = {"lossless": True, "method": 4} if fmt == "WEBP" else {"optimize": True}
     image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(small, fmt, **options)

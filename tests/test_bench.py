@@ -90,5 +90,12 @@ def test_grade(tmp_path):
 
 def test_explore(tmp_path):
     data = run_bench("explore", tmp_path)
-    assert data["frames"] == 4 and data["moves_drawn"] == 4 and data["moves_kept"] == 12
-    assert all(data[k] > 0 and math.isfinite(data[k]) for k in ("draw_median_ms", "kept_median_ms", "draw_over_kept"))
+    (figure,) = data["figures"]  # --tiny: chapter 9's one figure with controls, its start and 3 moves
+    assert figure["chapter"].startswith("09") and figure["frames"] == 4
+    assert figure["copied"] + figure["rendered"] == 4  # the start and each move: copied or rendered itself
+    for k in ("kept_figure", "anew", "draw"):
+        assert len(figure[f"{k}_ms"]) == 3 and all(t > 0 and math.isfinite(t) for t in figure[f"{k}_ms"])
+    assert len(figure["kept_frame_ms"]) == 3 * 4
+    assert all(data[k] > 0 and math.isfinite(data[k]) for k in
+               ("kept_figure_median_ms", "anew_median_ms", "kept_frame_median_ms", "anew_over_kept_figure"))
+    assert 0 <= data["kept_figure_under_200ms"] <= 1

@@ -140,6 +140,41 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
     assert sorted(calls) == [(1, "x"), (1, "y"), (3, "x"), (3, "y")]  # (1, x) drawn once, not twice
 
 
+def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_first(monkeypatch):
+    """In a running event loop (as in ipykernel), the frames not yet drawn are drawn between
+    messages, nearest (along the controls) to the frame shown at that moment first."""
+    import asyncio
+
+    pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
+    calls = []
+
+    def counted(a):
+        calls.append(a)
+        return draw(a)
+
+    ex = interactive.explore(counted, a=interactive.Control(list(range(7)), initial=3), alt="a line")
+
+    async def session():
+        box = ex.widget()  # draws a = 3
+        box.inputs[0].value = 6  # the reader moves at once: a = 6 is drawn now, then filling starts near it
+        while len(ex.frames) < 7:
+            await asyncio.sleep(0.01)
+
+    asyncio.run(asyncio.wait_for(session(), timeout=60))
+    assert calls[:2] == [3, 6]
+    assert calls[2:] == [5, 4, 2, 1, 0]  # by distance from the shown 6
+    assert len(calls) == 7 == len(ex.frames)
+
+
+def test_outside_a_running_loop_nothing_is_drawn_in_the_background(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
+    ex = interactive.explore(draw, a=[1, 2, 3], alt="a line")
+    ex.widget()
+    assert list(ex.frames) == [(0,)]
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({}, "at least one control"),
     ({"a": []}, "control 'a' has no values"),
