@@ -202,9 +202,7 @@ def _drawn_texts(ax, ticks: bool):
     for axis in (ax.xaxis, ax.yaxis):
         if not ticks or not axis.get_visible():
             continue
-        lo, hi = sorted(axis.get_view_interval())
-        span = hi - lo
-        for tick in axis.get_major_ticks(len(axis.get_majorticklocs())) + axis.get_minor_ticks(len(axis.get_minorticklocs())):
-            if tick.get_visible() and lo - 1e-9 * span <= tick.get_loc() <= hi + 1e-9 * span:
+        for tick in axis._update_ticks():  # the ticks its draw drew: those in view, on its scale
+            if tick.get_visible():
                 yield from (t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text())
         yield from (t for t in (axis.label, axis.offsetText) if t.get_visible() and t.get_text())

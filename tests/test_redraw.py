@@ -112,6 +112,22 @@ def test_a_line_in_other_coordinates_makes_the_figure_rendered_itself():
     assert same(image, alone(sloped_or_vertical(True)))
 
 
+def test_ticks_out_of_view_on_a_log_axis_do_not_stop_the_copy():
+    """A log axis's locator also returns ticks beyond its limits (10^-15 below 10^-12): those are
+    not drawn and must not count as text that leaves the figure."""
+    def decay(steps):
+        fig, ax = plotting.figure(width=3, height=2)
+        ax.semilogy(0.5 ** np.arange(steps))
+        ax.set(ylim=(1e-12, 1e6), xlim=(0, steps))  # new x ticks: the panel's tick labels are checked
+        return fig
+
+    kept = redraw.Kept()
+    kept.show(decay(40))
+    image = pixels(kept.show(decay(60)))
+    assert (kept.copied, kept.rendered) == (1, 1)
+    assert same(image, alone(decay(60), layout_of=kept.fig))
+
+
 def test_the_structure_names_what_cannot_be_copied():
     fig, ax = plt.subplots()
     ax.add_patch(matplotlib.patches.Circle((0.5, 0.5), 0.2))
