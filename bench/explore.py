@@ -11,13 +11,18 @@ are timed three ways, in this order:
     new figure is rendered itself;
   - "anew": the chapter's ``draw`` makes a new figure, rendered at 2x and encoded (what every move
     cost before the widget kept a figure);
-  - "kept frame": moving back to a frame already drawn.
+  - "kept frame": moving back to a frame already drawn;
+  - "session": a reader's moves as a live kernel sees them, a fresh widget in a running event loop
+    (so the frames not yet drawn are drawn between messages, ``_fill_when_idle``), one move every
+    GAP seconds through the same frames: the time from a move's arrival to the new image,
+    including any wait for a frame being drawn in the background.
 The first two include the chapter's own ``draw`` (its computation and the new figure's making),
 timed alone as "draw". No frontend is attached: the time is the kernel's, up to the widget's new
 value. ``--tiny``: chapter 9's figure, three moves.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
@@ -33,6 +38,8 @@ import common  # noqa: E402
 from lectures_lib import interactive  # noqa: E402
 
 MOVES = 8  # first moves per figure
+GAP = 1.0  # seconds between a reader's moves in the session
+KINDS = ("anew", "kept_figure", "draw", "kept_frame", "session")
 
 
 def walk(ex) -> list[tuple]:
@@ -49,18 +56,39 @@ def timed(f, *args):
     return 1e3 * (time.perf_counter() - t0)
 
 
-def figure_moves(ex, moves):
-    box = ex.widget()  # draws the start frame; no event loop runs here, so nothing fills in the background
-    inputs = box.inputs
-
+def mover(ex, box):
     def move(idx):  # every control at once: the widget draws the one frame
         with contextlib.ExitStack() as held:
-            for i in inputs:
+            for i in box.inputs:
                 held.enter_context(i.hold_trait_notifications())
-            for i, v in zip(inputs, idx):
+            for i, v in zip(box.inputs, idx):
                 i.value = v
         if box.image.value != ex.frames[idx]:
             raise AssertionError(f"the widget does not show frame {idx}")
+    return move
+
+
+def session(ex, moves, gap) -> list[float]:
+    """ms from each move's arrival (every ``gap`` s) to its image, in a running event loop."""
+    fresh = interactive.Explorable(ex.draw, ex.controls, ex.alt)  # nothing drawn yet
+
+    async def reader():
+        loop = asyncio.get_running_loop()
+        move = mover(fresh, fresh.widget())  # draws the start; filling begins 0.1 s later
+        t0, waited = loop.time(), []
+        for n, idx in enumerate(moves[1:], 1):
+            due = t0 + n * gap
+            await asyncio.sleep(due - loop.time())  # resumes once the loop is free after ``due``
+            move(idx)
+            waited.append(max(0.0, 1e3 * (loop.time() - due)))  # asyncio may wake up to its clock resolution early
+        return waited
+
+    return asyncio.run(reader())
+
+
+def figure_moves(ex, moves, gap):
+    box = ex.widget()  # draws the start frame; no event loop runs here, so nothing fills in the background
+    move = mover(ex, box)
 
     row = {"anew": [], "kept_figure": [], "draw": [], "kept_frame": []}
     for idx in moves[1:]:
@@ -69,6 +97,8 @@ def figure_moves(ex, moves):
         row["draw"].append(timed(lambda p: plt.close(ex.draw(**p)), params))
         row["anew"].append(timed(lambda p: interactive.image_bytes(ex.draw(**p)), params))
     row["kept_frame"] = [timed(move, idx) for idx in moves for _ in range(3)]
+    plt.close("all")
+    row["session"] = session(ex, moves, gap)
     plt.close("all")
     return row
 
@@ -85,7 +115,7 @@ def main(argv=None):
             moves = walk(ex)[:4] if args.tiny else walk(ex)
             if len(moves) < 2:
                 continue
-            row = figure_moves(ex, moves)
+            row = figure_moves(ex, moves, 0.2 if args.tiny else GAP)
             figures.append({"chapter": chapter.stem, "figure": n, "frames": len(moves),
                             "copied": ex.kept.copied, "rendered": ex.kept.rendered,
                             **{f"{k}_median_ms": float(np.median(v)) for k, v in row.items()},
@@ -93,8 +123,9 @@ def main(argv=None):
             f = figures[-1]
             print(f"{chapter.stem} figure {n}: a move to a new frame {f['kept_figure_median_ms']:.0f} ms "
                   f"(anew {f['anew_median_ms']:.0f} ms, the chapter's draw alone {f['draw_median_ms']:.0f} ms); "
-                  f"{ex.kept.copied} of {len(moves) - 1} copied into the kept figure", flush=True)
-    every = {k: np.concatenate([f[f"{k}_ms"] for f in figures]) for k in ("anew", "kept_figure", "draw", "kept_frame")}
+                  f"{ex.kept.copied} of {len(moves) - 1} copied into the kept figure; in a reader's session "
+                  f"{f['session_median_ms']:.0f} ms (worst {max(f['session_ms']):.0f} ms)", flush=True)
+    every = {k: np.concatenate([f[f"{k}_ms"] for f in figures]) for k in KINDS}
     summary = {f"{k}_median_ms": float(np.median(v)) for k, v in every.items()}
     summary.update({f"{k}_p90_ms": float(np.percentile(v, 90)) for k, v in every.items()})
     summary.update({f"{k}_under_200ms": float(np.mean(v <= 200)) for k, v in every.items()})
@@ -104,13 +135,16 @@ def main(argv=None):
           f"{summary['kept_figure_median_ms']:.0f} ms (anew {summary['anew_median_ms']:.0f} ms; median ratio "
           f"{summary['anew_over_kept_figure']:.1f}); within 200 ms: {summary['kept_figure_under_200ms']:.0%} "
           f"(anew {summary['anew_under_200ms']:.0%}); the chapter's draw alone is over 200 ms in "
-          f"{summary['draw_over_200ms']:.0%}; a move to a kept frame: median {summary['kept_frame_median_ms']:.2f} ms")
+          f"{summary['draw_over_200ms']:.0%}; a move to a kept frame: median {summary['kept_frame_median_ms']:.2f} ms; "
+          f"a reader's session, a move every {GAP:g} s: median {summary['session_median_ms']:.1f} ms, within 200 ms: "
+          f"{summary['session_under_200ms']:.0%}, p90 {summary['session_p90_ms']:.0f} ms")
     fig, ax = plt.subplots(figsize=(6, 3.4))
-    bins = np.geomspace(10, max(1000, every["anew"].max()), 30)
-    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"), ("draw", "C2", "chapter's draw alone")]:
+    bins = np.geomspace(0.1, max(1000, every["anew"].max()), 40)
+    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"),
+                            ("draw", "C2", "chapter's draw alone"), ("session", "C1", f"a reader, a move every {GAP:g} s")]:
         ax.hist(every[k], bins=bins, histtype="step", color=color, label=label, lw=1.5)
     ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
-    ax.set(xscale="log", xlabel="ms per move to a frame not yet drawn", ylabel="moves",
+    ax.set(xscale="log", xlabel="ms from a move to its image", ylabel="moves",
            title=f"live kernel: {len(figures)} figures of the book")
     ax.legend(fontsize=8)
     common.write(args.out, "explore", {"tiny": args.tiny, "figures": figures, **summary}, fig)

@@ -93,9 +93,9 @@ def test_explore(tmp_path):
     (figure,) = data["figures"]  # --tiny: chapter 9's one figure with controls, its start and 3 moves
     assert figure["chapter"].startswith("09") and figure["frames"] == 4
     assert figure["copied"] + figure["rendered"] == 4  # the start and each move: copied or rendered itself
-    for k in ("kept_figure", "anew", "draw"):
-        assert len(figure[f"{k}_ms"]) == 3 and all(t > 0 and math.isfinite(t) for t in figure[f"{k}_ms"])
+    for k in ("kept_figure", "anew", "draw", "session"):
+        assert len(figure[f"{k}_ms"]) == 3 and all(t >= 0 and math.isfinite(t) for t in figure[f"{k}_ms"])
     assert len(figure["kept_frame_ms"]) == 3 * 4
     assert all(data[k] > 0 and math.isfinite(data[k]) for k in
                ("kept_figure_median_ms", "anew_median_ms", "kept_frame_median_ms", "anew_over_kept_figure"))
-    assert 0 <= data["kept_figure_under_200ms"] <= 1
+    assert 0 <= data["kept_figure_under_200ms"] <= 1 and 0 <= data["session_under_200ms"] <= 1
