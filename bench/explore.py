@@ -103,6 +103,20 @@ def figure_moves(ex, moves, gap):
     return row
 
 
+def histogram(every: dict, n_figures: int):
+    """The moves' times, each kind a step histogram on a log axis."""
+    fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
+    bins = np.geomspace(0.1, max(1000, every["anew"].max()), 40)
+    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"),
+                            ("draw", "C2", "chapter's draw alone"), ("session", "C1", f"a reader, a move every {GAP:g} s")]:
+        ax.hist(every[k], bins=bins, histtype="step", color=color, label=label, lw=1.5)
+    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
+    ax.set(xscale="log", xlabel="ms from a move to its image", ylabel="moves",
+           title=f"live kernel: {n_figures} figures of the book")
+    ax.legend(fontsize=8)
+    return fig
+
+
 def main(argv=None):
     args = common.arguments(__doc__, argv)
     os.environ.pop("LECTURES_LIB_STATIC", None)
@@ -138,15 +152,7 @@ def main(argv=None):
           f"{summary['draw_over_200ms']:.0%}; a move to a kept frame: median {summary['kept_frame_median_ms']:.2f} ms; "
           f"a reader's session, a move every {GAP:g} s: median {summary['session_median_ms']:.1f} ms, within 200 ms: "
           f"{summary['session_under_200ms']:.0%}, p90 {summary['session_p90_ms']:.0f} ms")
-    fig, ax = plt.subplots(figsize=(6, 3.4))
-    bins = np.geomspace(0.1, max(1000, every["anew"].max()), 40)
-    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"),
-                            ("draw", "C2", "chapter's draw alone"), ("session", "C1", f"a reader, a move every {GAP:g} s")]:
-        ax.hist(every[k], bins=bins, histtype="step", color=color, label=label, lw=1.5)
-    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
-    ax.set(xscale="log", xlabel="ms from a move to its image", ylabel="moves",
-           title=f"live kernel: {len(figures)} figures of the book")
-    ax.legend(fontsize=8)
+    fig = histogram(every, len(figures))
     common.write(args.out, "explore", {"tiny": args.tiny, "figures": figures, **summary}, fig)
 
 
