@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import os
 import time
 
@@ -40,14 +39,6 @@ from lectures_lib import interactive  # noqa: E402
 MOVES = 8  # first moves per figure
 GAP = 1.0  # seconds between a reader's moves in the session
 KINDS = ("anew", "kept_figure", "draw", "kept_frame", "session")
-
-
-def walk(ex) -> list[tuple]:
-    """The start and the frames nearest it (fewest steps along the controls)."""
-    sizes = [len(c.values) for c in ex.controls.values()]
-    grid = sorted(itertools.product(*map(range, sizes)),
-                  key=lambda idx: sum(abs(a - b) for a, b in zip(idx, ex.start())))
-    return grid[:MOVES + 1]
 
 
 def timed(f, *args):
@@ -126,7 +117,7 @@ def main(argv=None):
     figures = []
     for chapter in chapters:
         for n, ex in enumerate(interactive.notebook_explorables(chapter)):
-            moves = walk(ex)[:4] if args.tiny else walk(ex)
+            moves = ex.nearest(ex.start())[:4 if args.tiny else MOVES + 1]  # the start and the frames nearest it
             if len(moves) < 2:
                 continue
             row = figure_moves(ex, moves, 0.2 if args.tiny else GAP)

@@ -116,13 +116,20 @@ class Explorable:
     def start(self) -> tuple:
         return tuple(c.start() for c in self.controls.values())
 
+    def grid(self) -> list[tuple]:
+        """Every frame's grid index, in order."""
+        return list(itertools.product(*(range(len(c.values)) for c in self.controls.values())))
+
+    def nearest(self, at: tuple) -> list[tuple]:
+        """Every frame's grid index, the fewest steps along the controls from ``at`` first."""
+        return sorted(self.grid(), key=lambda idx: sum(abs(a - b) for a, b in zip(idx, at)))
+
     def html(self) -> str:
         """Every frame, the controls, and the script that switches frames in the page. Each frame
         is drawn once, rendered as made and, when the figure is wider than a phone's column,
         narrow too (``plotting.narrow_image``); the page shows the one its column fits."""
-        names = list(self.controls)
         frames, narrow, sizes, text_pt = {}, {}, set(), []
-        for idx in itertools.product(*(range(len(self.controls[k].values)) for k in names)):
+        for idx in self.grid():
             fig = self.draw(**self.params(idx))
             key = ",".join(map(str, idx))
             image = image_bytes(fig, close=False)
@@ -197,13 +204,10 @@ def _fill_when_idle(ex: "Explorable", shown: Callable[[], tuple]) -> None:
         return
     if not loop.is_running():
         return
-    grid = list(itertools.product(*(range(len(c.values)) for c in ex.controls.values())))
-
     def step():
-        todo = [idx for idx in grid if idx not in ex.frames]
+        todo = [idx for idx in ex.nearest(shown()) if idx not in ex.frames]
         if todo:
-            at = shown()
-            ex.frame_bytes(min(todo, key=lambda idx: sum(abs(a - b) for a, b in zip(idx, at))))
+            ex.frame_bytes(todo[0])
             loop.call_later(0.01, step)  # let a waiting message in first
 
     loop.call_later(0.1, step)

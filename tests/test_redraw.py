@@ -3,7 +3,6 @@ be, pixel for pixel, the new figure rendered by itself in the kept figure's layo
 involved); a frame that cannot be copied is the new figure rendered itself. Checked on a figure
 holding every kind of artist the book draws, and on every figure with controls in the book."""
 import io
-import itertools
 from pathlib import Path
 
 import matplotlib
@@ -137,11 +136,6 @@ def test_the_structure_names_what_cannot_be_copied():
     plt.close("all")
 
 
-def nearest(ex, n):
-    grid = itertools.product(*(range(len(c.values)) for c in ex.controls.values()))
-    return sorted(grid, key=lambda idx: sum(abs(a - b) for a, b in zip(idx, ex.start())))[:n]
-
-
 @pytest.mark.parametrize("chapter", sorted(p.name for p in BOOK.glob("*.ipynb")))
 def test_every_figure_of_the_book_copied_into_its_kept_figure_is_the_figure_itself(chapter):
     """For each figure with controls, the start frame and the two nearest: each frame the kept
@@ -149,7 +143,7 @@ def test_every_figure_of_the_book_copied_into_its_kept_figure_is_the_figure_itse
     frame of the chapter is a copy (else this would check nothing)."""
     copies = 0
     for ex in interactive.notebook_explorables(BOOK / chapter):
-        for idx in nearest(ex, 3):
+        for idx in ex.nearest(ex.start())[:3]:
             before = ex.kept.copied
             image = pixels(ex.frame_bytes(idx))
             if ex.kept.copied > before:
