@@ -464,7 +464,8 @@ def mlp_spoilers(n: int = 40, hidden: int = 8, lr: float = 3.0, steps: int = 600
             loss = Function(lambda w, f=loss: f.value(w) + 0.5 * weight_decay * (w @ w),
                             lambda w, f=loss: f.grad(w) + weight_decay * w, dim=net.n_params)
         runs[name] = optim.minimize(loss, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
-    return {"net": net, "X": X, "labels": labels, "spoilers": spoilers, "runs": runs}
+    return {"net": net, "X": X, "labels": labels, "spoilers": spoilers, "runs": runs, "lr": lr,
+            "targets": (0.01, 0.01 + 0.98)}  # the L2 targets of class 0 and class 1
 
 
 def spoiler_stats(ex: dict, k: int, half_width: float = 3.0, points: int = 121) -> dict:
