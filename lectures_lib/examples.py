@@ -9,10 +9,13 @@ from .mlp import MLP
 from .objectives import DoubleWell, Function, Quadratic, Rosenbrock, Softplus
 
 
+SADDLE_TOL = 1e-12  # chapter 3's saddle runs: the slides' stopping rule's epsilon
+
+
 def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
     """Chapter 3's saddle run: gradient descent with ``lr`` on ``DoubleWell()`` from (w1, delta),
-    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= 1e-12."""
-    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
+    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= SADDLE_TOL."""
+    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=SADDLE_TOL)
 
 
 XOR_PLATEAU_SEEDS, XOR_PLATEAU_LR, XOR_PLATEAU_STEPS = 12, 5.0, 4000  # chapter 3's XOR runs
