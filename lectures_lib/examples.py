@@ -233,24 +233,29 @@ def two_wells_run(schedule: str, eta0: float, steps: int = TWO_WELLS_STEPS, beta
     return optim.minimize(two_wells(), [TWO_WELLS_STARTS["poor"]], opt, max_iter=steps, tol=0.0)
 
 
+PLATEAU_MONITOR_SAMPLES, PLATEAU_MONITOR_HIDDEN = 30, 12  # chapter 7's held-out demo: samples per set, tanh units
+PLATEAU_MONITOR_RULE = {"alpha": 0.1, "patience": 50, "rel_tol": 1e-3}  # and its ReduceOnPlateau
+
+
 def plateau_monitors(lr: float = 0.2, steps: int = 600) -> dict:
-    """Chapter 7's reduce-on-plateau comparison: ``MLP([1, 12, 1], ["tanh", "identity"])`` fitted
-    to 30 noisy samples of sin x (30 more held out), by gradient descent with ``lr`` from the same
-    weights: at that fixed rate, and with ``ReduceOnPlateau(alpha=0.1, patience=50,
-    rel_tol=1e-3)`` watching the held-out loss or the training loss. Also the steps at which each
-    run's learning rate was cut."""
+    """Chapter 7's reduce-on-plateau comparison: ``MLP([1, PLATEAU_MONITOR_HIDDEN, 1], ["tanh",
+    "identity"])`` fitted to PLATEAU_MONITOR_SAMPLES (30) noisy samples of sin x (as many more held
+    out), by gradient descent with ``lr`` from the same weights: at that fixed rate, and with
+    ``ReduceOnPlateau(**PLATEAU_MONITOR_RULE)`` (alpha = 0.1, patience 50, rel_tol 1e-3) watching
+    the held-out loss or the training loss. Also the steps at which each run's learning rate was cut."""
+    n, hidden = PLATEAU_MONITOR_SAMPLES, PLATEAU_MONITOR_HIDDEN
     rng = np.random.default_rng(0)
-    x = rng.uniform(-3, 3, 60)
-    d = np.sin(x) + 0.2 * rng.standard_normal(60)
-    net = MLP([1, 12, 1], ["tanh", "identity"])
-    train, held_out = net.objective(x[:30, None], d[:30]), net.objective(x[30:, None], d[30:])
+    x = rng.uniform(-3, 3, 2 * n)
+    d = np.sin(x) + 0.2 * rng.standard_normal(2 * n)
+    net = MLP([1, hidden, 1], ["tanh", "identity"])
+    train, held_out = net.objective(x[:n, None], d[:n]), net.objective(x[n:, None], d[n:])
     w0, gd = net.init(seed=1), optim.GradientDescent(lr)
     runs = {"fixed η": optim.minimize(train, w0, gd, max_iter=steps, tol=0.0)}
     for name, monitor in [("plateau, monitor = held-out", held_out), ("plateau, monitor = training", None)]:
-        opt = schedules.ReduceOnPlateau(gd, alpha=0.1, patience=50, rel_tol=1e-3, monitor=monitor)
+        opt = schedules.ReduceOnPlateau(gd, **PLATEAU_MONITOR_RULE, monitor=monitor)
         runs[name] = optim.minimize(train, w0, opt, max_iter=steps, tol=0.0)
     cuts = {name: [int(k) for k in np.flatnonzero(tr.lr[1:] < 0.5 * tr.lr[:-1]) + 1] for name, tr in runs.items()}
-    return {"net": net, "train": train, "held_out": held_out, "runs": runs, "cuts": cuts}
+    return {"net": net, "train": train, "held_out": held_out, "runs": runs, "cuts": cuts, "lr": lr}
 
 
 def xor_problem():
