@@ -267,14 +267,14 @@ def xor_problem():
 
 
 XOR_RACE_SEEDS, XOR_RACE_TARGET, XOR_RACE_STEPS = range(10), 0.01, 1000  # chapter 8's table: starts, loss, budget
+XOR_GD_LRS = (1.0, 10.0)  # chapter 8's gradient descent on XOR: a modest and a well-chosen eta
 
 
 def xor_race(seeds=XOR_RACE_SEEDS, max_steps: int = XOR_RACE_STEPS) -> dict:
     """Chapter 8's table: the XOR loss curves of every method, one run per seed."""
     net, xor = xor_problem()
     methods = {
-        "gradient descent, η = 1": optim.GradientDescent(1.0),
-        "gradient descent, η = 10": optim.GradientDescent(10.0),
+        **{f"gradient descent, η = {lr:g}": optim.GradientDescent(lr) for lr in XOR_GD_LRS},
         "Rprop+ (Δ₀ = 0.1)": optim.Rprop(),
         "iRprop− (Δ₀ = 0.1)": optim.Rprop(variant="iRprop-"),
         "Quickprop (η = 3, max_growth = 1.75)": optim.Quickprop(3.0),
@@ -284,20 +284,25 @@ def xor_race(seeds=XOR_RACE_SEEDS, max_steps: int = XOR_RACE_STEPS) -> dict:
             for name, opt in methods.items()}
 
 
-def quickprop_xor(max_growth, lr: float, seeds=range(3), steps: int = 300) -> list:
+QUICKPROP_XOR_SEEDS, QUICKPROP_XOR_STEPS = range(3), 300  # chapter 8's growth-limit figure: starts, budget
+
+
+def quickprop_xor(max_growth, lr: float, seeds=QUICKPROP_XOR_SEEDS, steps: int = QUICKPROP_XOR_STEPS) -> list:
     """Quickprop on XOR from each seed: chapter 8's growth-limit figure."""
     net, xor = xor_problem()
     return [optim.minimize(xor, net.init(seed=s), optim.Quickprop(lr, max_growth=max_growth), max_iter=steps, tol=0.0)
             for s in seeds]
 
 
-def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
-    """Chapter 8's Delta_0 figure: gradient descent (eta = 1 and 10) and Rprop+ and iRprop- with
+XOR_INITIAL_SEED, XOR_INITIAL_STEPS = 0, 300  # chapter 8's Delta_0 figure: the one start, the budget
+
+
+def xor_initial_step(delta0: float, seed: int = XOR_INITIAL_SEED, steps: int = XOR_INITIAL_STEPS) -> dict:
+    """Chapter 8's Delta_0 figure: gradient descent (XOR_GD_LRS: eta = 1 and 10) and Rprop+ and iRprop- with
     initial step ``delta0``, from one initialisation of the XOR network."""
     net, xor = xor_problem()
     w0 = net.init(seed=seed)
-    methods = {"gradient descent, η = 1": optim.GradientDescent(1.0),
-               "gradient descent, η = 10": optim.GradientDescent(10.0),
+    methods = {**{f"gradient descent, η = {lr:g}": optim.GradientDescent(lr) for lr in XOR_GD_LRS},
                f"Rprop+ (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0),
                f"iRprop− (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0, variant="iRprop-")}
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
