@@ -325,29 +325,34 @@ def coupled_rprop(variant: str, angle_deg: float, delta0: float = COUPLED_DELTA0
 
 
 SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
+# chapter 10's race: the quadratics' rotation (degrees) and start, Rosenbrock's start and eta, the
+# momentum methods' beta, every method's budget and the stopping rule's tolerance
+SUMMARY_ANGLE_DEG, SUMMARY_QUADRATIC_START = 30.0, (-4.0, 3.0)
+SUMMARY_ROSENBROCK_START, SUMMARY_ROSENBROCK_LR = (-1.2, 1.0), 1e-3
+SUMMARY_BETA, SUMMARY_STEPS, SUMMARY_TOL = 0.9, 300, 1e-20
 
 
 def summary_problem(name: str):
     """(objective, w0, eta, E*) of one of chapter 10's race problems: a quadratic with curvatures
-    1 and kappa rotated by 30 degrees from (-4, 3) with eta = 1/kappa, or Rosenbrock from (-1.2, 1)
-    with eta = 1e-3."""
+    1 and kappa rotated by SUMMARY_ANGLE_DEG (30) degrees from SUMMARY_QUADRATIC_START (-4, 3) with
+    eta = 1/kappa, or Rosenbrock from SUMMARY_ROSENBROCK_START (-1.2, 1) with eta = 1e-3."""
     if name not in SUMMARY_PROBLEMS:
         raise ValueError(f"unknown problem {name!r}: expected one of {SUMMARY_PROBLEMS}")
     if name == "Rosenbrock":
-        return Rosenbrock(), np.array([-1.2, 1.0]), 1e-3, 0.0
+        return Rosenbrock(), np.array(SUMMARY_ROSENBROCK_START), SUMMARY_ROSENBROCK_LR, 0.0
     kappa = float(name.split("= ")[1])
-    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.pi / 6)
-    return q, np.array([-4.0, 3.0]), 1.0 / kappa, q.min_value()
+    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.deg2rad(SUMMARY_ANGLE_DEG))  # = pi / 6 exactly
+    return q, np.array(SUMMARY_QUADRATIC_START), 1.0 / kappa, q.min_value()
 
 
-def summary_race(name: str, max_iter: int = 300) -> tuple:
+def summary_race(name: str, max_iter: int = SUMMARY_STEPS) -> tuple:
     """Chapter 10's race: every method of the lecture on one problem, 300 steps, stopping once the
-    loss changes by less than 1e-20. Returns ({method: Result}, E*)."""
+    loss changes by less than SUMMARY_TOL (1e-20). Returns ({method: Result}, E*)."""
     obj, w0, eta, f_star = summary_problem(name)
-    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, 0.9),
-            "Nesterov": optim.Nesterov(eta, 0.9), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
+    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, SUMMARY_BETA),
+            "Nesterov": optim.Nesterov(eta, SUMMARY_BETA), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
             "Newton": optim.Newton(), "BFGS": optim.BFGS()}
-    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=1e-20) for m, o in opts.items()}, f_star
+    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=SUMMARY_TOL) for m, o in opts.items()}, f_star
 
 
 def parabola() -> Quadratic:
@@ -371,11 +376,11 @@ def linear_rate_run(lr: float = 0.1, w0=(3.0, 2.0), steps: int = 60) -> dict:
             "R": convergence.gd_rate(q.A, lr) ** 2}
 
 
-def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = 300) -> dict:
+def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = SUMMARY_STEPS) -> dict:
     """{variant: Result}: each Rprop variant at its defaults on one of chapter 10's race problems,
     with the race's budget and stopping rule (chapter 10's exercise 2)."""
     obj, w0, _, _ = summary_problem(name)
-    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=1e-20) for v in variants}
+    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=SUMMARY_TOL) for v in variants}
 
 
 def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12) -> dict:
