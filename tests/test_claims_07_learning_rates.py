@@ -133,3 +133,10 @@ def test_the_held_out_demo_runs_the_set_up_the_text_glues():
     held = ex["cuts"]["plateau, monitor = held-out"]
     assert set(np.diff(held)) == {rule["patience"]}  # "again every 50 steps": the patience
     assert len(ex["cuts"]["plateau, monitor = training"]) == 1 and held[0] < ex["cuts"]["plateau, monitor = training"][0]
+
+
+def test_the_typed_equation_of_the_wells_is_the_chapters_loss():
+    # the chapter's cell 7 types E(w) = 1/2 sqrt(1 + w^2) - 0.6 e^{-(w + 1.5)^2 / (2 0.15^2)} - e^{-(w - 1.5)^2 / (2 0.5^2)}
+    w = np.linspace(-4.0, 4.0, 81)
+    typed = 0.5 * np.sqrt(1 + w**2) - 0.6 * np.exp(-(w + 1.5) ** 2 / (2 * 0.15**2)) - np.exp(-(w - 1.5) ** 2 / (2 * 0.5**2))
+    np.testing.assert_allclose([E.value(np.array([x])) for x in w], typed, rtol=0, atol=1e-15)
