@@ -9,10 +9,13 @@ from .mlp import MLP
 from .objectives import DoubleWell, Function, Quadratic, Rosenbrock, Softplus
 
 
+SADDLE_TOL = 1e-12  # chapter 3's saddle runs: the slides' stopping rule's epsilon
+
+
 def saddle_escape(delta: float, lr: float, w1: float = 1.5, steps: int = 600):
     """Chapter 3's saddle run: gradient descent with ``lr`` on ``DoubleWell()`` from (w1, delta),
-    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= 1e-12."""
-    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=1e-12)
+    near the saddle's stable axis, stopped by the slides' rule |E(w_k) - E(w_{k-1})| <= SADDLE_TOL."""
+    return optim.minimize(DoubleWell(), [w1, delta], optim.GradientDescent(lr), max_iter=steps, tol=SADDLE_TOL)
 
 
 XOR_PLATEAU_SEEDS, XOR_PLATEAU_LR, XOR_PLATEAU_STEPS = 12, 5.0, 4000  # chapter 3's XOR runs
@@ -230,24 +233,29 @@ def two_wells_run(schedule: str, eta0: float, steps: int = TWO_WELLS_STEPS, beta
     return optim.minimize(two_wells(), [TWO_WELLS_STARTS["poor"]], opt, max_iter=steps, tol=0.0)
 
 
+PLATEAU_MONITOR_SAMPLES, PLATEAU_MONITOR_HIDDEN = 30, 12  # chapter 7's held-out demo: samples per set, tanh units
+PLATEAU_MONITOR_RULE = {"alpha": 0.1, "patience": 50, "rel_tol": 1e-3}  # and its ReduceOnPlateau
+
+
 def plateau_monitors(lr: float = 0.2, steps: int = 600) -> dict:
-    """Chapter 7's reduce-on-plateau comparison: ``MLP([1, 12, 1], ["tanh", "identity"])`` fitted
-    to 30 noisy samples of sin x (30 more held out), by gradient descent with ``lr`` from the same
-    weights: at that fixed rate, and with ``ReduceOnPlateau(alpha=0.1, patience=50,
-    rel_tol=1e-3)`` watching the held-out loss or the training loss. Also the steps at which each
-    run's learning rate was cut."""
+    """Chapter 7's reduce-on-plateau comparison: ``MLP([1, PLATEAU_MONITOR_HIDDEN, 1], ["tanh",
+    "identity"])`` fitted to PLATEAU_MONITOR_SAMPLES (30) noisy samples of sin x (as many more held
+    out), by gradient descent with ``lr`` from the same weights: at that fixed rate, and with
+    ``ReduceOnPlateau(**PLATEAU_MONITOR_RULE)`` (alpha = 0.1, patience 50, rel_tol 1e-3) watching
+    the held-out loss or the training loss. Also the steps at which each run's learning rate was cut."""
+    n, hidden = PLATEAU_MONITOR_SAMPLES, PLATEAU_MONITOR_HIDDEN
     rng = np.random.default_rng(0)
-    x = rng.uniform(-3, 3, 60)
-    d = np.sin(x) + 0.2 * rng.standard_normal(60)
-    net = MLP([1, 12, 1], ["tanh", "identity"])
-    train, held_out = net.objective(x[:30, None], d[:30]), net.objective(x[30:, None], d[30:])
+    x = rng.uniform(-3, 3, 2 * n)
+    d = np.sin(x) + 0.2 * rng.standard_normal(2 * n)
+    net = MLP([1, hidden, 1], ["tanh", "identity"])
+    train, held_out = net.objective(x[:n, None], d[:n]), net.objective(x[n:, None], d[n:])
     w0, gd = net.init(seed=1), optim.GradientDescent(lr)
     runs = {"fixed η": optim.minimize(train, w0, gd, max_iter=steps, tol=0.0)}
     for name, monitor in [("plateau, monitor = held-out", held_out), ("plateau, monitor = training", None)]:
-        opt = schedules.ReduceOnPlateau(gd, alpha=0.1, patience=50, rel_tol=1e-3, monitor=monitor)
+        opt = schedules.ReduceOnPlateau(gd, **PLATEAU_MONITOR_RULE, monitor=monitor)
         runs[name] = optim.minimize(train, w0, opt, max_iter=steps, tol=0.0)
     cuts = {name: [int(k) for k in np.flatnonzero(tr.lr[1:] < 0.5 * tr.lr[:-1]) + 1] for name, tr in runs.items()}
-    return {"net": net, "train": train, "held_out": held_out, "runs": runs, "cuts": cuts}
+    return {"net": net, "train": train, "held_out": held_out, "runs": runs, "cuts": cuts, "lr": lr}
 
 
 def xor_problem():
@@ -259,14 +267,14 @@ def xor_problem():
 
 
 XOR_RACE_SEEDS, XOR_RACE_TARGET, XOR_RACE_STEPS = range(10), 0.01, 1000  # chapter 8's table: starts, loss, budget
+XOR_GD_LRS = (1.0, 10.0)  # chapter 8's gradient descent on XOR: a modest and a well-chosen eta
 
 
 def xor_race(seeds=XOR_RACE_SEEDS, max_steps: int = XOR_RACE_STEPS) -> dict:
     """Chapter 8's table: the XOR loss curves of every method, one run per seed."""
     net, xor = xor_problem()
     methods = {
-        "gradient descent, η = 1": optim.GradientDescent(1.0),
-        "gradient descent, η = 10": optim.GradientDescent(10.0),
+        **{f"gradient descent, η = {lr:g}": optim.GradientDescent(lr) for lr in XOR_GD_LRS},
         "Rprop+ (Δ₀ = 0.1)": optim.Rprop(),
         "iRprop− (Δ₀ = 0.1)": optim.Rprop(variant="iRprop-"),
         "Quickprop (η = 3, max_growth = 1.75)": optim.Quickprop(3.0),
@@ -276,20 +284,25 @@ def xor_race(seeds=XOR_RACE_SEEDS, max_steps: int = XOR_RACE_STEPS) -> dict:
             for name, opt in methods.items()}
 
 
-def quickprop_xor(max_growth, lr: float, seeds=range(3), steps: int = 300) -> list:
+QUICKPROP_XOR_SEEDS, QUICKPROP_XOR_STEPS = range(3), 300  # chapter 8's growth-limit figure: starts, budget
+
+
+def quickprop_xor(max_growth, lr: float, seeds=QUICKPROP_XOR_SEEDS, steps: int = QUICKPROP_XOR_STEPS) -> list:
     """Quickprop on XOR from each seed: chapter 8's growth-limit figure."""
     net, xor = xor_problem()
     return [optim.minimize(xor, net.init(seed=s), optim.Quickprop(lr, max_growth=max_growth), max_iter=steps, tol=0.0)
             for s in seeds]
 
 
-def xor_initial_step(delta0: float, seed: int = 0, steps: int = 300) -> dict:
-    """Chapter 8's Delta_0 figure: gradient descent (eta = 1 and 10) and Rprop+ and iRprop- with
+XOR_INITIAL_SEED, XOR_INITIAL_STEPS = 0, 300  # chapter 8's Delta_0 figure: the one start, the budget
+
+
+def xor_initial_step(delta0: float, seed: int = XOR_INITIAL_SEED, steps: int = XOR_INITIAL_STEPS) -> dict:
+    """Chapter 8's Delta_0 figure: gradient descent (XOR_GD_LRS: eta = 1 and 10) and Rprop+ and iRprop- with
     initial step ``delta0``, from one initialisation of the XOR network."""
     net, xor = xor_problem()
     w0 = net.init(seed=seed)
-    methods = {"gradient descent, η = 1": optim.GradientDescent(1.0),
-               "gradient descent, η = 10": optim.GradientDescent(10.0),
+    methods = {**{f"gradient descent, η = {lr:g}": optim.GradientDescent(lr) for lr in XOR_GD_LRS},
                f"Rprop+ (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0),
                f"iRprop− (Δ₀ = {delta0:g})": optim.Rprop(delta0=delta0, variant="iRprop-")}
     return {name: optim.minimize(xor, w0, opt, max_iter=steps, tol=0.0) for name, opt in methods.items()}
@@ -312,29 +325,34 @@ def coupled_rprop(variant: str, angle_deg: float, delta0: float = COUPLED_DELTA0
 
 
 SUMMARY_PROBLEMS = ("quadratic, κ = 10", "quadratic, κ = 100", "quadratic, κ = 1000", "Rosenbrock")
+# chapter 10's race: the quadratics' rotation (degrees) and start, Rosenbrock's start and eta, the
+# momentum methods' beta, every method's budget and the stopping rule's tolerance
+SUMMARY_ANGLE_DEG, SUMMARY_QUADRATIC_START = 30.0, (-4.0, 3.0)
+SUMMARY_ROSENBROCK_START, SUMMARY_ROSENBROCK_LR = (-1.2, 1.0), 1e-3
+SUMMARY_BETA, SUMMARY_STEPS, SUMMARY_TOL = 0.9, 300, 1e-20
 
 
 def summary_problem(name: str):
     """(objective, w0, eta, E*) of one of chapter 10's race problems: a quadratic with curvatures
-    1 and kappa rotated by 30 degrees from (-4, 3) with eta = 1/kappa, or Rosenbrock from (-1.2, 1)
-    with eta = 1e-3."""
+    1 and kappa rotated by SUMMARY_ANGLE_DEG (30) degrees from SUMMARY_QUADRATIC_START (-4, 3) with
+    eta = 1/kappa, or Rosenbrock from SUMMARY_ROSENBROCK_START (-1.2, 1) with eta = 1e-3."""
     if name not in SUMMARY_PROBLEMS:
         raise ValueError(f"unknown problem {name!r}: expected one of {SUMMARY_PROBLEMS}")
     if name == "Rosenbrock":
-        return Rosenbrock(), np.array([-1.2, 1.0]), 1e-3, 0.0
+        return Rosenbrock(), np.array(SUMMARY_ROSENBROCK_START), SUMMARY_ROSENBROCK_LR, 0.0
     kappa = float(name.split("= ")[1])
-    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.pi / 6)
-    return q, np.array([-4.0, 3.0]), 1.0 / kappa, q.min_value()
+    q = Quadratic.from_eigenvalues([1.0, kappa], angle=np.deg2rad(SUMMARY_ANGLE_DEG))  # = pi / 6 exactly
+    return q, np.array(SUMMARY_QUADRATIC_START), 1.0 / kappa, q.min_value()
 
 
-def summary_race(name: str, max_iter: int = 300) -> tuple:
+def summary_race(name: str, max_iter: int = SUMMARY_STEPS) -> tuple:
     """Chapter 10's race: every method of the lecture on one problem, 300 steps, stopping once the
-    loss changes by less than 1e-20. Returns ({method: Result}, E*)."""
+    loss changes by less than SUMMARY_TOL (1e-20). Returns ({method: Result}, E*)."""
     obj, w0, eta, f_star = summary_problem(name)
-    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, 0.9),
-            "Nesterov": optim.Nesterov(eta, 0.9), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
+    opts = {"gradient descent": optim.GradientDescent(eta), "momentum": optim.Momentum(eta, SUMMARY_BETA),
+            "Nesterov": optim.Nesterov(eta, SUMMARY_BETA), "Rprop": optim.Rprop(), "Quickprop": optim.Quickprop(eta),
             "Newton": optim.Newton(), "BFGS": optim.BFGS()}
-    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=1e-20) for m, o in opts.items()}, f_star
+    return {m: optim.minimize(obj, w0, o, max_iter=max_iter, tol=SUMMARY_TOL) for m, o in opts.items()}, f_star
 
 
 def parabola() -> Quadratic:
@@ -358,11 +376,11 @@ def linear_rate_run(lr: float = 0.1, w0=(3.0, 2.0), steps: int = 60) -> dict:
             "R": convergence.gd_rate(q.A, lr) ** 2}
 
 
-def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = 300) -> dict:
+def summary_rprop_variants(name: str = "Rosenbrock", variants=("Rprop+", "iRprop-"), max_iter: int = SUMMARY_STEPS) -> dict:
     """{variant: Result}: each Rprop variant at its defaults on one of chapter 10's race problems,
     with the race's budget and stopping rule (chapter 10's exercise 2)."""
     obj, w0, _, _ = summary_problem(name)
-    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=1e-20) for v in variants}
+    return {v: optim.minimize(obj, w0, optim.Rprop(variant=v), max_iter=max_iter, tol=SUMMARY_TOL) for v in variants}
 
 
 def step_size_regimes(ratios=(0.5, 1.5, 2.2), w0: float = -1.5, steps: int = 12) -> dict:
@@ -464,7 +482,8 @@ def mlp_spoilers(n: int = 40, hidden: int = 8, lr: float = 3.0, steps: int = 600
             loss = Function(lambda w, f=loss: f.value(w) + 0.5 * weight_decay * (w @ w),
                             lambda w, f=loss: f.grad(w) + weight_decay * w, dim=net.n_params)
         runs[name] = optim.minimize(loss, w0, optim.GradientDescent(lr), max_iter=steps, tol=0.0)
-    return {"net": net, "X": X, "labels": labels, "spoilers": spoilers, "runs": runs}
+    return {"net": net, "X": X, "labels": labels, "spoilers": spoilers, "runs": runs, "lr": lr,
+            "targets": (0.01, 0.01 + 0.98)}  # the L2 targets of class 0 and class 1
 
 
 def spoiler_stats(ex: dict, k: int, half_width: float = 3.0, points: int = 121) -> dict:

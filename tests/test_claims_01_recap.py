@@ -3,7 +3,7 @@ library's vectorised gradient descent."""
 import numpy as np
 import pytest
 
-from lectures_lib import examples, mlp, optim
+from lectures_lib import examples, mlp, numdiff, optim
 
 X_XOR = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 D_XOR = np.array([0.0, 1.0, 1.0, 0.0])
@@ -35,3 +35,15 @@ def test_the_slides_loop_follows_the_l2_divergence_only():
     net = mlp.MLP([2, 2, 1], ["tanh", "sigmoid"], divergence="xent")
     with pytest.raises(ValueError, match="L2 divergence"):
         examples.slides_training_loop(net, X_XOR, D_XOR, net.init(), eta=1.0)
+
+
+def test_exercise_2_backprop_agrees_with_finite_differences_to_rounding_at_three_initialisations():
+    net = mlp.MLP([2, 3, 1], ["tanh", "sigmoid"], divergence="l2")  # the chapter's XOR network
+    loss = net.objective(X_XOR, D_XOR)
+    errors = [numdiff.check_grad(loss, net.init(seed=seed)) for seed in range(3)]  # the solution's check
+    assert max(errors) < 5e-11  # the glued bound (the solution's old comment said ~1e-9)
+
+
+def test_exercise_1_the_full_batch_change_is_minus_eta_over_t_times_the_sum():
+    d_div, eta = np.array([0.5, -1.0, 2.0, 0.5]), 0.5  # the exercise's numbers
+    assert -eta / len(d_div) * d_div.sum() == -0.25

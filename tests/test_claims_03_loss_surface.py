@@ -89,3 +89,17 @@ def test_xor_runs_stall():
     assert np.sum(final > 0.1) == 4
     assert np.median(final[final > 0.1]) == pytest.approx(0.125, abs=0.001)
     assert np.all(final[final <= 0.1] < 1e-3)
+
+
+def test_exercise_2_the_origin_is_a_saddle_and_the_two_others_are_minima():
+    E = objectives.Function(lambda w: w[0]**2 - w[1]**2 + w[1]**4,  # the exercise's function
+                            lambda w: np.array([2 * w[0], -2 * w[1] + 4 * w[1]**3]),
+                            lambda w: np.diag([2.0, -2 + 12 * w[1]**2]), dim=2)
+    kinds = [landscape.classify_critical_point(E, np.array(w)) for w in ([0.0, 0.0], [0.0, 2**-0.5], [0.0, -2**-0.5])]
+    assert kinds == ["saddle", "minimum", "minimum"]
+
+
+def test_the_fooled_run_stops_by_the_glued_rule():
+    tr = examples.saddle_escape(1e-9, 0.9)  # the chapter's fooled run
+    assert examples.SADDLE_TOL == 1e-12 and tr.converged
+    assert abs(tr.loss[-1] - tr.loss[-2]) <= examples.SADDLE_TOL < abs(tr.loss[-2] - tr.loss[-3])

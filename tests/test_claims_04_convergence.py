@@ -183,3 +183,23 @@ def test_at_eta_equal_to_eta_i_opt_that_direction_does_not_oscillate_but_lands_i
     assert np.all(tr.w[1:, 1] == 0.0)  # w_2 at its minimum after one step, and stays there
     assert convergence.regime(eta, kappa) == "optimal"
     assert convergence.regime(1.5 * eta, kappa) == "oscillating"
+
+
+def test_kappa_over_4_is_within_a_step_from_kappa_5_on_and_not_at_2():
+    kappas, eps = [2, 5, 10, 20, 50, 100], 1e-10  # the chapter's table
+    exact = {k: np.log(1 / eps) / np.log(((k + 1) / (k - 1)) ** 2) for k in kappas}
+    within = [k for k in kappas if abs(k / 4 * np.log(1 / eps) - exact[k]) < 1]
+    assert within == [5, 10, 20, 50, 100]  # the glued "from kappa = 5 on": kappa = 2 is not within a step
+
+
+def test_exercise_2_kappa_1000_needs_the_formula_rounded_up_about_kappa_over_4_ln_1e6():
+    trace = examples.best_fixed_step(1000, steps=8000)[1]  # the solution's run
+    steps = optim.steps_to(trace.loss / trace.loss[0], 1e-6)
+    exact = np.log(1e6) / np.log((1001 / 999) ** 2)
+    assert steps == np.ceil(exact) and abs(steps - 1000 / 4 * np.log(1e6)) < 1
+
+
+def test_the_slides_example_eta_opts_are_the_inverse_curvatures_per_coordinate():
+    ex = examples.two_learning_rates()  # the values the text glues
+    assert np.allclose(1 / np.diag(ex["objective"].A), ex["eta_opt"]) and ex["eta_opt"] == (1.0, 0.91)
+    assert ex["lr"] / ex["eta_opt"][1] == pytest.approx(1.9)

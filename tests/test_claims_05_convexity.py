@@ -99,3 +99,18 @@ def test_strong_convexity_gives_the_linear_rate_one_minus_m_over_l():
     assert linear["m"] == 0.1 and linear["L"] == pytest.approx(0.35)
     assert np.all(linear["gap"] <= linear["bound"] + 1e-15)
     assert np.max(linear["gap"][1:] / linear["bound"][1:]) < 0.5
+
+
+@pytest.mark.parametrize("eta", [1.5, 2.0, 4.0])
+def test_exercise_2_the_bound_holds_for_each_eta_even_beyond_one_over_l(eta):
+    ex = examples.two_point_logistic()  # the solution's run
+    f, w_star, f_star = ex["objective"], ex["w_star"], ex["f_star"]
+    gap = optim.minimize(f, [-10.0], optim.GradientDescent(eta), max_iter=200, tol=0.0).loss[1:] - f_star
+    k = np.arange(1, len(gap) + 1)
+    assert np.all(gap <= np.sum((-10.0 - w_star) ** 2) / (2 * eta * k) + 1e-15)  # the glued 3 of 3
+    assert (eta > 1 / ex["L"]) == (eta == 4.0)  # only eta = 4 lies beyond 1/L
+
+
+def test_exercise_1_the_bound_at_k_100_is_0_605():
+    w_star = examples.two_point_logistic()["w_star"]
+    assert np.sum((-10.0 - w_star) ** 2) / (2 * 1.0 * 100) == pytest.approx(0.605)

@@ -177,3 +177,12 @@ def test_plain_newton_from_inside_the_band_at_0_5_steps_uphill_and_overshoots_th
     w1 = optim.minimize(WELL, w, optim.Newton(), max_iter=1, tol=0.0).w[1]
     assert (w1[1] - w[1]) * g2 > 0  # the step along w_2 is along the gradient: uphill
     assert w1[1] < 0  # past the saddle at 0, to the other side
+
+
+def test_exercise_2_the_diagonal_scaling_lands_in_one_step_only_when_aligned():
+    miss = {}
+    for angle in (0.0, np.pi / 6):  # the solution's run
+        q = objectives.Quadratic.from_eigenvalues([1.0, 10.0], b=[1.0, -2.0], angle=angle)
+        w = np.array([-2.0, 2.0])
+        miss[angle] = np.linalg.norm(w - (q.A @ w + q.b) / np.diag(q.A) - q.minimizer())
+    assert miss[0.0] < 1e-12 and miss[np.pi / 6] > 1.0

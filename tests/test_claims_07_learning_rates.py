@@ -123,3 +123,20 @@ def test_the_demo_set_up_the_text_glues_is_what_the_runs_use():
     assert tr.w[0][0] == examples.TWO_WELLS_STARTS["poor"] and len(tr.lr) <= examples.TWO_WELLS_STEPS
     assert tr.lr[10] == pytest.approx(np.exp(-10 * examples.TWO_WELLS_BETA))
     assert run("constant", 0.1).nit == examples.TWO_WELLS_STEPS
+
+
+def test_the_held_out_demo_runs_the_set_up_the_text_glues():
+    ex = examples.plateau_monitors()  # the chapter's three runs
+    rule, n = examples.PLATEAU_MONITOR_RULE, examples.PLATEAU_MONITOR_SAMPLES
+    assert len(ex["train"].X) == len(ex["held_out"].X) == n
+    assert ex["net"].sizes == [1, examples.PLATEAU_MONITOR_HIDDEN, 1] and ex["lr"] == 0.2
+    held = ex["cuts"]["plateau, monitor = held-out"]
+    assert set(np.diff(held)) == {rule["patience"]}  # "again every 50 steps": the patience
+    assert len(ex["cuts"]["plateau, monitor = training"]) == 1 and held[0] < ex["cuts"]["plateau, monitor = training"][0]
+
+
+def test_the_typed_equation_of_the_wells_is_the_chapters_loss():
+    # the chapter's cell 7 types E(w) = 1/2 sqrt(1 + w^2) - 0.6 e^{-(w + 1.5)^2 / (2 0.15^2)} - e^{-(w - 1.5)^2 / (2 0.5^2)}
+    w = np.linspace(-4.0, 4.0, 81)
+    typed = 0.5 * np.sqrt(1 + w**2) - 0.6 * np.exp(-(w + 1.5) ** 2 / (2 * 0.15**2)) - np.exp(-(w - 1.5) ** 2 / (2 * 0.5**2))
+    np.testing.assert_allclose([E.value(np.array([x])) for x in w], typed, rtol=0, atol=1e-15)

@@ -163,3 +163,14 @@ def test_rprop_plus_backtracking_step_is_not_minus_sign_d_times_delta():
     assert d_at_flip < 0
     assert w[2] - w[1] == pytest.approx(0.5)  # the backtracking step undoes the 0.5 step ...
     assert w[2] - w[1] != pytest.approx(-np.sign(d_at_flip) * 0.25)  # ... not -sign(D) times the halved delta
+
+
+def test_the_delta0_figure_and_the_growth_limit_figure_run_the_set_up_the_text_glues():
+    runs = examples.xor_initial_step(0.1)  # the chapter's call: seed and budget from the constants
+    assert list(runs)[:2] == [f"gradient descent, η = {lr:g}" for lr in examples.XOR_GD_LRS] == \
+        ["gradient descent, η = 1", "gradient descent, η = 10"]
+    assert all(tr.nit == examples.XOR_INITIAL_STEPS == 300 for tr in runs.values())
+    net, xor = examples.xor_problem()
+    first = optim.minimize(xor, net.init(seed=examples.XOR_INITIAL_SEED), optim.GradientDescent(1.0), max_iter=1, tol=0.0)
+    np.testing.assert_array_equal(first.w[1], runs["gradient descent, η = 1"].w[1])  # seed 0's start
+    assert len(examples.quickprop_xor(1.75, 1.0)) == len(examples.QUICKPROP_XOR_SEEDS) == 3

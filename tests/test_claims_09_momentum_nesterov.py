@@ -121,3 +121,21 @@ def test_tuned_momentum_rate_is_sqrt_kappa():
         beta = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
         rho = examples.spectral_radius(examples.momentum_matrix(eta * np.array([1.0, 5.0, kappa]), beta))
         assert np.allclose(rho, np.sqrt(beta), rtol=1e-6)
+
+
+def test_at_eta_lambda_3_beta_0_9_momentum_converges_and_nesterov_does_not():
+    line = objectives.Quadratic([[1.0]])  # the chapter's check: curvature 1, so eta * lambda = eta
+    assert not optim.minimize(line, [1.0], optim.Momentum(3.0, 0.9), max_iter=400, tol=0.0).diverged
+    assert optim.minimize(line, [1.0], optim.Nesterov(3.0, 0.9), max_iter=400, tol=0.0).diverged
+
+
+def test_at_the_sliders_largest_eta_nesterov_diverges_from_beta_0_5_on():
+    assert run(optim.Nesterov, 0.0, 1.9).loss[-1] < 1e3  # beta = 0 is gradient descent: it converges
+    assert [b for b in (0.0, 0.5, 0.8, 0.9, 0.95) if 2 * (1 + b) / (1 + 2 * b) < 1.9] == [0.5, 0.8, 0.9, 0.95]
+
+
+def test_exercise_2_the_largest_converging_eta_lambda_on_the_grid_is_just_below_the_limit():
+    line = objectives.Quadratic([[1.0]])  # the solution's run
+    grid = np.arange(0.5, 2.0, 0.005)
+    ok = [e for e in grid if optim.minimize(line, [1.0], optim.Nesterov(e, 0.5), max_iter=2000, tol=0.0).loss[-1] < 1e-6]
+    assert max(ok) == pytest.approx(1.495) and max(ok) < 2 * 1.5 / 2.0 < max(ok) + 0.01

@@ -64,3 +64,17 @@ def test_exercise_2_irprop_minus_ends_far_below_rprop_plus_on_rosenbrock():
     assert minus.loss[-1] > 1e-3 and np.linalg.norm(minus.w[-1] - 1.0) > 0.1  # neither at the minimum (1, 1)
     race, _ = examples.summary_race("Rosenbrock")
     assert plus.loss[-1] == race["Rprop"].loss[-1]  # the race's Rprop is Rprop+
+
+
+def test_the_race_runs_the_set_up_the_text_glues():
+    for p in PROBLEMS:
+        obj, w0, eta, _ = examples.summary_problem(p)
+        runs, _ = examples.summary_race(p)
+        assert all(tr.nit <= examples.SUMMARY_STEPS == 300 for tr in runs.values())
+        assert all(np.array_equal(tr.w[0], w0) for tr in runs.values())
+        if p == "Rosenbrock":
+            assert tuple(w0) == examples.SUMMARY_ROSENBROCK_START == (-1.2, 1.0) and eta == examples.SUMMARY_ROSENBROCK_LR
+        else:
+            assert tuple(w0) == examples.SUMMARY_QUADRATIC_START == (-4.0, 3.0) and eta == 1 / obj.eigenvalues.max()
+            e_max = np.linalg.eigh(obj.A)[1][:, -1]  # the steep direction is rotated by 30 degrees from w_2
+            assert np.degrees(np.arccos(abs(e_max[1]))) == pytest.approx(examples.SUMMARY_ANGLE_DEG)

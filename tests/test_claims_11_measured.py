@@ -135,6 +135,9 @@ def test_the_results_files_prose_claims_and_the_set_up_the_chapter_glues():
     assert es["quickprop_max_growth"] == experiments.QUICKPROP_MAX_GROWTH
     assert len({b / a for a, b in zip(es["lr_grid"], es["lr_grid"][1:])}) == 1  # one factor: "a factor-2 grid"
     rows = R["rates"]["rows"]
+    shrink = R["rates"]["setup"]["shrink"]  # the glued F: each predicted count is ceil(ln F / -ln rho)
+    assert shrink == experiments.SHRINK and all(r["predicted_iterations"] == np.ceil(np.log(shrink) / -np.log(r["theory_rate"]))
+                                                 for r in rows)
     gd = [r["iterations"] for r in rows if r["method"] == "gradient descent"]
     assert all(7 < b / a < 13 for a, b in zip(gd, gd[1:]))  # ten times kappa, about ten times the iterations
     assert all(1.5 < rs["Nesterov / heavy ball (Polyak)"] < 2.5 for rs in R["rates"]["ratios"].values())  # about half
