@@ -72,11 +72,12 @@ install-cells: venv
 
 # -W: warnings are errors; -n: nitpicky (every unresolved reference warns);
 # --keep-going: report all warnings, then fail.  Notebook errors fail via
-# execute.raise_on_error in _config.yml.  Output: ./_build/html.
+# execute.raise_on_error in _config.yml.  Output: ./_build/html.  book/_ext/build.py is
+# `jupyter-book build` with the chapters executed in parallel (BOOK_JOBS, default every core).
 book: venv
 	@command -v npm >/dev/null || test -e .cache/vendor/mathjax/tex-chtml-full.js || \
 	    { echo "make book: needs npm to fetch MathJax from the npm registry once: apt-get install npm" >&2; exit 1; }
-	$(VENV)/bin/jupyter-book build . --path-output . -W -n --keep-going
+	$(PY) book/_ext/build.py build . --path-output . -W -n --keep-going
 
 # Autograde every submission under assignments/submitted/ (see README, "For instructors").
 grade: venv

@@ -44,7 +44,7 @@ def pages(toc: Path):
 
 def build(toc: Path, output: Path):
     """(seconds, return code, the output's last lines) for one strict build."""
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(common.ROOT), "--toc", str(toc),
+    cmd = [sys.executable, str(common.ROOT / "book" / "_ext" / "build.py"), "build", str(common.ROOT), "--toc", str(toc),
            "--path-output", str(output), "-W", "-n", "--keep-going"]
     t0 = time.perf_counter()
     run = subprocess.run(cmd, cwd=common.ROOT, capture_output=True, text=True)
@@ -83,7 +83,7 @@ def main(argv=None):
         "tiny": args.tiny, "seconds": round(time.perf_counter() - t_start, 1), "pages": listed, "ok": ok,
         "clean_seconds": round(clean, 2), "rebuild_seconds": round(again, 2), "clean_over_rebuild": clean / again,
         "clean_exit": clean_rc, "rebuild_exit": again_rc,
-        "command": "jupyter-book build . --toc TOC --path-output TMP -W -n --keep-going"}, fig)
+        "command": "python book/_ext/build.py build . --toc TOC --path-output TMP -W -n --keep-going"}, fig)
 
 
 if __name__ == "__main__":

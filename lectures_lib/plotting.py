@@ -77,12 +77,6 @@ def smallest_text(fig) -> float:
     return min((t.get_fontsize() for t in _texts(fig)), default=MIN_PT)
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI * SCALE)
-    return buf.getvalue()
-
-
 def draw_legibly(fig, draw) -> None:
     """``draw()``, which draws ``fig``, with every text of ``fig`` at least MIN_PT. Tick labels are
     made as the figure is drawn: those are raised and the figure drawn again."""
@@ -94,18 +88,29 @@ def draw_legibly(fig, draw) -> None:
             return
 
 
-def palette_image(fig, fmt: str = "PNG", colors: int = 256) -> tuple[bytes, tuple[int, int]]:
-    """``fig`` rendered at SCALE x DPI at its own size (no tight bounding box), every text at least
-    MIN_PT, reduced to a palette of ``colors`` (small files, sharp lines) and saved as ``fmt``
-    ("PNG", or "WEBP", lossless); and the image's size in pixels."""
+def rendering(fig):
+    """``fig`` drawn on its canvas at SCALE x DPI at its own size (no tight bounding box), every
+    text at least MIN_PT, as an RGB image. (``savefig`` would lay the figure out twice, once to
+    measure it and once to draw it; encoding and decoding a PNG costs as much again.)"""
     from PIL import Image
 
-    png = []
-    draw_legibly(fig, lambda: png.append(_png(fig)))
-    image = Image.open(io.BytesIO(png[-1])).convert("RGB")
+    fig.set_dpi(DPI * SCALE)
+    draw_legibly(fig, fig.canvas.draw)
+    return Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba()).convert("RGB")
+
+
+def palette_image(fig, fmt: str = "PNG", colors: int = 256, fast: bool = False) -> tuple[bytes, tuple[int, int]]:
+    """``fig``'s ``rendering`` reduced to a palette of ``colors`` (small files, sharp lines; the
+    octree's palette is within about 1/255 of each colour on average and ten times faster than
+    median cut) and saved as ``fmt`` ("PNG", or "WEBP", lossless), with the image's size in
+    pixels. ``fast``: a quickly compressed PNG, for a live widget's frames."""
+    from PIL import Image
+
+    image = rendering(fig).quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
     small = io.BytesIO()
-    options = {"lossless": True, "method": 4} if fmt == "WEBP" else {"optimize": True}
-    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(small, fmt, **options)
+    options = ({"compress_level": 1} if fast else
+               {"lossless": True, "method": 4} if fmt == "WEBP" else {"optimize": True})
+    image.save(small, fmt, **options)
     return small.getvalue(), image.size
 
 

@@ -11,8 +11,6 @@ labels), ``fig`` is rendered itself and kept instead. ``fig`` is closed either w
 """
 from __future__ import annotations
 
-import io
-
 import matplotlib.pyplot as plt
 from matplotlib.axis import Axis
 from matplotlib.collections import Collection
@@ -23,7 +21,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.spines import Spine
 from matplotlib.text import Annotation, Text
 
-from .plotting import COLORS, DPI, SCALE, draw_legibly
+from .plotting import COLORS, palette_image
 
 
 class Kept:
@@ -51,14 +49,7 @@ class Kept:
 
 
 def render(fig) -> bytes:
-    from PIL import Image
-
-    fig.set_dpi(DPI * SCALE)
-    draw_legibly(fig, fig.canvas.draw)
-    rgb = Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba()).convert("RGB")
-    out = io.BytesIO()
-    rgb.quantize(COLORS, method=Image.Quantize.FASTOCTREE).save(out, "PNG", compress_level=1)
-    return out.getvalue()
+    return palette_image(fig, "PNG", COLORS, fast=True)[0]
 
 
 def structure(fig) -> tuple:

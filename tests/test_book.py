@@ -30,7 +30,7 @@ def chapters():
 @pytest.fixture(scope="session")
 def book():
     """Build the book as `make book` does (strict; cached execution), once per session."""
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--path-output", ".",
+    cmd = [sys.executable, "book/_ext/build.py", "build", ".", "--path-output", ".",
            "-W", "-n", "--keep-going"]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, f"the book does not build:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"

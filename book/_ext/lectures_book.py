@@ -252,6 +252,11 @@ def execution_cache(root: Path = ROOT) -> Path:
 def config_inited(app, config):
     if not config.nb_execution_cache_path:  # _config.yml's execute.cache, when set, wins
         config.nb_execution_cache_path = str(execution_cache())
+    # Made here, once: the processes that read the chapters in parallel would race to make it
+    # ("table settings already exists").
+    from jupyter_cache import get_cache
+
+    get_cache(config.nb_execution_cache_path).list_cache_records()  # makes the database first
     config.html_theme_options = {**config.html_theme_options,
                                  "launch_buttons": launch_buttons(config.html_theme_options)}
     VENDOR.mkdir(parents=True, exist_ok=True)
@@ -385,6 +390,12 @@ def dedupe_scripts(app, pagename, templatename, context, doctree):
 
 def setup(app):
     os.environ["LECTURES_LIB_STATIC"] = "1"  # kernels started for execution inherit it
+    # sphinx-external-toc loads sphinx-multitoc-numbering, which only replaces a method run after
+    # the pages are read, but does not say it is safe for parallel reading: Sphinx would then read
+    # (and execute) the chapters one at a time (book/_ext/build.py).
+    numbering = app.extensions.get("sphinx_multitoc_numbering")
+    if numbering is not None:
+        numbering.parallel_read_safe = True
     app.connect("config-inited", config_inited)
     app.connect("builder-inited", write_icons)
     app.connect("build-finished", lighten_pages)
