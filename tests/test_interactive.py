@@ -140,6 +140,26 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
     assert sorted(calls) == [(1, "x"), (1, "y"), (3, "x"), (3, "y")]  # (1, x) drawn once, not twice
 
 
+def in_a_thread(f):
+    """``f()`` in a thread of its own: this worker's main thread may hold another test's event
+    loop (Playwright's sync API keeps one running while its browser is open)."""
+    import threading
+
+    failed = []
+    thread = threading.Thread(target=lambda: _record(f, failed))
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
+def _record(f, failed):
+    try:
+        f()
+    except BaseException as e:  # re-raised in the test's thread
+        failed.append(e)
+
+
 def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_first(monkeypatch):
     """In a running event loop (as in ipykernel), the frames not yet drawn are drawn between
     messages, nearest (along the controls) to the frame shown at that moment first."""
@@ -161,7 +181,7 @@ def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_firs
         while len(ex.frames) < 7:
             await asyncio.sleep(0.01)
 
-    asyncio.run(asyncio.wait_for(session(), timeout=60))
+    in_a_thread(lambda: asyncio.run(asyncio.wait_for(session(), timeout=60)))
     assert calls[:2] == [3, 6]
     assert calls[2:] == [5, 4, 2, 1, 0]  # by distance from the shown 6
     assert len(calls) == 7 == len(ex.frames)
@@ -171,7 +191,7 @@ def test_outside_a_running_loop_nothing_is_drawn_in_the_background(monkeypatch):
     pytest.importorskip("ipywidgets")
     monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
     ex = interactive.explore(draw, a=[1, 2, 3], alt="a line")
-    ex.widget()
+    in_a_thread(ex.widget)  # a new thread has no event loop
     assert list(ex.frames) == [(0,)]
 
 
