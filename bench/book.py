@@ -1,9 +1,12 @@
-"""Book build time: a clean build (no output, no execution cache) and a rebuild with nothing
-changed, both strict as `make book` (-W -n --keep-going), into a temporary directory.
+"""Book build time: a clean build (no output, no execution cache: every chapter executed) and a
+rebuild with nothing changed, both strict as `make book` (-W -n --keep-going).
 
     python bench/book.py [--tiny] [--out bench/results] [--toc _toc.yml]
 
-The book's own _build is never touched. --tiny builds only the landing page (book/intro).
+Both build a copy of the repository in a temporary directory: the execution cache lives in the
+sources' own _build (book/_ext/lectures_book.py, ``execution_cache``), so a build of the
+repository itself would reuse the chapters' cached outputs. The book's own _build is never
+touched. --tiny builds only the landing page (book/intro).
 """
 from __future__ import annotations
 
@@ -42,12 +45,12 @@ def pages(toc: Path):
     return found
 
 
-def build(toc: Path, output: Path):
-    """(seconds, return code, the output's last lines) for one strict build."""
-    cmd = [sys.executable, str(common.ROOT / "book" / "_ext" / "build.py"), "build", str(common.ROOT), "--toc", str(toc),
+def build(src: Path, toc: Path, output: Path):
+    """(seconds, return code, the output's last lines) for one strict build of ``src``."""
+    cmd = [sys.executable, str(src / "book" / "_ext" / "build.py"), "build", str(src), "--toc", str(toc),
            "--path-output", str(output), "-W", "-n", "--keep-going"]
     t0 = time.perf_counter()
-    run = subprocess.run(cmd, cwd=common.ROOT, capture_output=True, text=True)
+    run = subprocess.run(cmd, cwd=src, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     return seconds, run.returncode, (run.stdout + run.stderr)[-3000:]
 
@@ -57,14 +60,19 @@ def main(argv=None):
     args = common.arguments(__doc__, argv, extra=[(("--toc",), {"type": Path, "default": common.ROOT / "_toc.yml"})])
     with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
         tmp = Path(tmp)
+        src = tmp / "src"
+        shutil.copytree(common.ROOT, src, ignore=shutil.ignore_patterns(
+            ".git", ".venv", "_build", "build", "*.egg-info", "__pycache__", "test-vendor"))
         toc = args.toc.resolve()
+        if toc.is_relative_to(common.ROOT):
+            toc = src / toc.relative_to(common.ROOT)
         if args.tiny:
             toc = tmp / "toc.yml"
             toc.write_text("format: jb-book\nroot: book/intro\n", encoding="utf8")
         output = tmp / "out"
         listed = pages(toc)
-        clean, clean_rc, clean_log = build(toc, output)
-        again, again_rc, again_log = build(toc, output)
+        clean, clean_rc, clean_log = build(src, toc, output)
+        again, again_rc, again_log = build(src, toc, output)
         shutil.rmtree(output, ignore_errors=True)
     ok = clean_rc == 0 and again_rc == 0
     print(f"{len(listed)} pages: clean build {clean:.1f} s (exit {clean_rc}), rebuild with nothing changed "
