@@ -141,23 +141,13 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
 
 
 def in_a_thread(f):
-    """``f()`` in a thread of its own: this worker's main thread may hold another test's event
-    loop (Playwright's sync API keeps one running while its browser is open)."""
-    import threading
+    """``f()`` in a thread of its own (its exception re-raised here): this worker's main thread
+    may hold another test's event loop (Playwright's sync API keeps one running while its
+    browser is open)."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    failed = []
-    thread = threading.Thread(target=lambda: _record(f, failed))
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
-
-
-def _record(f, failed):
-    try:
-        f()
-    except BaseException as e:  # re-raised in the test's thread
-        failed.append(e)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(f).result()
 
 
 def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_first(monkeypatch):
