@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import redraw
+from . import ahead, redraw
 from .plotting import COLORS, DPI, SCALE, in_book, narrow_image, palette_image, smallest_text  # noqa: F401 - DPI: CSS px per inch
 
 MAX_FRAMES = 120  # a page carries every frame: keep grids small
@@ -182,28 +182,35 @@ class Explorable:
 
         def show(change=None):
             image.value = self.frame_bytes(shown())
+            if drawing_ahead:
+                drawing_ahead.tell(shown(), self.frames)
 
         for i in inputs:
             i.observe(show, names="value")
         box = widgets.VBox([widgets.HBox(inputs), image])
-        box.image, box.inputs = image, inputs  # for the benchmark and the tests
-        _fill_when_idle(self, shown)
+        drawing_ahead = _fill_when_idle(self, shown)
+        box.image, box.inputs, box.ahead = image, inputs, drawing_ahead  # for the benchmark and the tests
         return box
 
 
-def _fill_when_idle(ex: "Explorable", shown: Callable[[], tuple]) -> None:
+def _fill_when_idle(ex: "Explorable", shown: Callable[[], tuple]) -> "ahead.Ahead | None":
     """In a kernel (ipykernel runs an asyncio loop in the main thread), draw the frames not yet
-    drawn one at a time between the reader's messages, the nearest to the ``shown`` one first,
-    so that later moves only show a kept frame; a move to a frame not yet drawn draws it at
-    once. Outside a running loop: nothing."""
+    drawn, the nearest to the ``shown`` one first, so that later moves only show a kept frame; a
+    move to a frame not yet drawn draws it at once. They are drawn in a forked process where one
+    can fork (``ahead``, returned), else one at a time between the reader's messages. Outside a
+    running loop: nothing."""
     import asyncio
 
     try:
         loop = asyncio.get_event_loop()
     except RuntimeError:
-        return
+        return None
     if not loop.is_running():
-        return
+        return None
+    drawing = ahead.start(ex, shown(), loop)
+    if drawing:
+        return drawing
+
     def step():
         todo = [idx for idx in ex.nearest(shown()) if idx not in ex.frames]
         if todo:
@@ -211,6 +218,7 @@ def _fill_when_idle(ex: "Explorable", shown: Callable[[], tuple]) -> None:
             loop.call_later(0.01, step)  # let a waiting message in first
 
     loop.call_later(0.1, step)
+    return None
 
 
 def image_bytes(fig, colors: int = COLORS, close: bool = True) -> bytes:
