@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from homework.loops import live  # noqa: E402
 from lectures_lib import ahead, interactive  # noqa: E402
 
 pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
@@ -28,15 +29,6 @@ def draw(a):
 
 def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-
-
-def live(f, *args):
-    """``f(*args)`` in a running event loop, as in a kernel, in a thread of its own (this worker's
-    main thread may hold another test's loop: Playwright's)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(asyncio.wait_for(f(*args), timeout=60))).result()
 
 
 async def until(done):

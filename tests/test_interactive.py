@@ -8,6 +8,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from homework.loops import in_a_thread, live  # noqa: E402
 from lectures_lib import interactive  # noqa: E402
 
 
@@ -140,16 +141,6 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
     assert sorted(calls) == [(1, "x"), (1, "y"), (3, "x"), (3, "y")]  # (1, x) drawn once, not twice
 
 
-def in_a_thread(f):
-    """``f()`` in a thread of its own (its exception re-raised here): this worker's main thread
-    may hold another test's event loop (Playwright's sync API keeps one running while its
-    browser is open)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(f).result()
-
-
 def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_first(monkeypatch):
     """In a running event loop (as in ipykernel), the frames not yet drawn are drawn between
     messages, nearest (along the controls) to the frame shown at that moment first, where no
@@ -175,7 +166,7 @@ def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_firs
         while len(ex.frames) < 7:
             await asyncio.sleep(0.01)
 
-    in_a_thread(lambda: asyncio.run(asyncio.wait_for(session(), timeout=60)))
+    live(session)
     assert calls[:2] == [3, 6]
     assert calls[2:] == [5, 4, 2, 1, 0]  # by distance from the shown 6
     assert len(calls) == 7 == len(ex.frames)
