@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.axis import Axis
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import Collection
 from matplotlib.contour import ContourSet
 from matplotlib.legend import Legend
@@ -41,11 +42,20 @@ class Kept:
                 return image
         if self.fig is not None:
             plt.close(self.fig)
-        self.fig = fig
+        self.fig = _own(fig)
         image = render(fig)  # its layout engine places the panels once, for every later frame
         fig.set_layout_engine("none")
         self.rendered += 1
         return image
+
+
+def _own(fig):
+    """``fig`` out of pyplot's hands, on an Agg canvas of its own. A kernel's inline backend shows
+    and closes every pyplot figure when a cell ends: the kept figure would be shown again, as a
+    static copy under the widget, and a closed figure is left a bare canvas that cannot draw."""
+    plt.close(fig)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def render(fig) -> bytes:

@@ -141,6 +141,26 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
     assert sorted(calls) == [(1, "x"), (1, "y"), (3, "x"), (3, "y")]  # (1, x) drawn once, not twice
 
 
+def test_live_widget_leaves_no_pyplot_figure_and_redraws_after_the_cell_closed_them(monkeypatch):
+    """A kernel's inline backend shows and closes every pyplot figure open when a cell ends: the
+    widget's figure must not be among them (it would be shown twice, and a closed figure cannot
+    draw), so the next move draws."""
+    pytest.importorskip("ipywidgets")
+    monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
+    def steady(a):  # the same ticks in every frame: each is copied into the kept figure
+        fig = draw(a)
+        fig.axes[0].set(ylim=(0, 4), title="")  # (draw's title lies above this small figure: it would not fit)
+        return fig
+
+    plt.close("all")
+    ex = interactive.explore(steady, a=[1, 2, 3], alt="a line")
+    box = in_a_thread(ex.widget)  # no event loop: nothing is drawn ahead
+    assert plt.get_fignums() == []
+    plt.close("all")  # what the inline backend does at the cell's end
+    box.inputs[0].value = 1
+    assert box.image.value == ex.frames[(1,)] and ex.kept.copied == 1
+
+
 def test_live_widget_fills_the_other_frames_when_idle_nearest_the_shown_one_first(monkeypatch):
     """In a running event loop (as in ipykernel), the frames not yet drawn are drawn between
     messages, nearest (along the controls) to the frame shown at that moment first, where no
