@@ -14,6 +14,8 @@ problem), whose values have no order, is a group of radio buttons. Frames are re
 twice their CSS size (``SCALE``), for 2x screens, as palette WebP, all of one figure's frames the same
 size. The live widget keeps every frame it has drawn, so moving back to a value costs no redraw,
 and draws a new one into the figure it kept (``redraw``): a few times faster than a new figure.
+In a running kernel the frames not yet drawn are drawn ahead, by a forked process where one can
+fork (``ahead``), so that a reader's moves mostly show a frame already drawn.
 Text in polls may hold TeX between ``$`` signs; it is typeset like the prose.
 """
 from __future__ import annotations

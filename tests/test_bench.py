@@ -93,9 +93,20 @@ def test_explore(tmp_path):
     (figure,) = data["figures"]  # --tiny: chapter 9's one figure with controls, its start and 3 moves
     assert figure["chapter"].startswith("09") and figure["frames"] == 4
     assert figure["copied"] + figure["rendered"] == 4  # the start and each move: copied or rendered itself
-    for k in ("kept_figure", "anew", "draw", "session"):
+    for k in ("kept_figure", "anew", "draw", "session", "session_in_kernel", "session_fast"):
         assert len(figure[f"{k}_ms"]) == 3 and all(t >= 0 and math.isfinite(t) for t in figure[f"{k}_ms"])
     assert len(figure["kept_frame_ms"]) == 3 * 4
     assert all(data[k] > 0 and math.isfinite(data[k]) for k in
                ("kept_figure_median_ms", "anew_median_ms", "kept_frame_median_ms", "anew_over_kept_figure"))
     assert 0 <= data["kept_figure_under_200ms"] <= 1 and 0 <= data["session_under_200ms"] <= 1
+
+
+def test_jupyterlab(tmp_path):
+    """Every move a reader makes in JupyterLab shows its new frame, in both modes (the kernel
+    filling its frames itself too: the path where no process can fork)."""
+    data = run_bench("jupyterlab", tmp_path)
+    assert len(data["chapters"]) == 1
+    for mode in ("ahead", "in_kernel"):
+        (figure, *_) = data["moves"][mode]
+        assert len(figure["ms"]) == 2 and all(t is not None and t > 0 for t in figure["ms"]), (mode, figure)
+        assert data[f"{mode}_never_shown"] == 0 and 0 <= data[f"{mode}_under_200ms"] <= 1
