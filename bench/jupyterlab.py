@@ -183,28 +183,29 @@ def main(argv=None):
     result = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        for mode, first_cell in MODES.items():
-            root = Path(tmp) / mode
-            paths = copy_of_the_book(root, chapters, first_cell)
-            port = free_port()
-            server = jupyterlab(root, port, Path(tmp) / f"settings-{mode}")
-            try:
+        copies = {mode: copy_of_the_book(Path(tmp) / "root" / mode, chapters, first_cell) for mode, first_cell in MODES.items()}
+        port = free_port()
+        server = jupyterlab(Path(tmp) / "root", port, Path(tmp) / "settings")
+        try:
+            for mode, paths in copies.items():
                 for path in paths:
                     page = browser.new_page(viewport={"width": 1280, "height": 900})
                     # a workspace of its own, so that JupyterLab does not reopen the chapters before
-                    rows = chapter_moves(page, f"http://127.0.0.1:{port}/lab/workspaces/{path.stem}/tree/book/{path.name}", moves)
+                    url = f"http://127.0.0.1:{port}/lab/workspaces/{mode}-{path.stem}/tree/{mode}/book/{path.name}"
+                    rows = chapter_moves(page, url, moves)
                     page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
                     page.close()
                     for row in rows:
                         row["chapter"] = path.stem
                         ms = [t for t in row["ms"] if t is not None]
-                        print(f"{mode}: {path.stem} figure {row['figure']}: median {np.median(ms):.0f} ms, worst "
-                              f"{max(ms):.0f} ms ({len(row['ms']) - len(ms)} moves never shown)", flush=True)
+                        shown = f"median {np.median(ms):.0f} ms, worst {max(ms):.0f} ms" if ms else "no move shown"
+                        print(f"{mode}: {path.stem} figure {row['figure']}: {shown} "
+                              f"({len(row['ms']) - len(ms)} moves never shown)", flush=True)
                     result[mode] += rows
-            finally:
-                server.terminate()
-                server.wait(30)
-        browser.close()
+        finally:
+            server.terminate()
+            server.wait(30)
+            browser.close()
     every = {mode: np.array([t if t is not None else np.inf for r in rows for t in r["ms"]]) for mode, rows in result.items()}
     summary = {}
     for mode, v in every.items():
