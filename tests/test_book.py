@@ -3,7 +3,8 @@ page loads with no network, no console error, rendered math, and controls and po
 with no kernel behind the page.
 
 The browser tests use Debian's Chromium (/usr/bin/chromium) through Playwright; without it they
-skip and say how to enable them. All tests here share one build (xdist group "book").
+skip and say how to enable them. All tests here share one build, made by the first xdist worker
+that needs it (the others wait for it), so they can run on any worker.
 """
 import contextlib
 import functools
@@ -19,7 +20,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.xdist_group("book")
 
 
 def chapters():
@@ -28,12 +28,17 @@ def chapters():
 
 
 @pytest.fixture(scope="session")
-def book():
-    """Build the book as `make book` does (strict; cached execution), once per session."""
-    cmd = [sys.executable, "book/_ext/build.py", "build", ".", "--path-output", ".",
-           "-W", "-n", "--keep-going"]
-    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, f"the book does not build:\n{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
+def book(once_per_run):
+    """Build the book as `make book` does (strict; cached execution), once per run: by the first
+    xdist worker that needs it, while the others wait for it."""
+    def build():
+        cmd = [sys.executable, "book/_ext/build.py", "build", ".", "--path-output", ".",
+               "-W", "-n", "--keep-going"]
+        run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        return {"returncode": run.returncode, "log": f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"}
+
+    built = once_per_run("book-build", build)
+    assert built["returncode"] == 0, f"the book does not build:\n{built['log']}"
     return HTML
 
 
