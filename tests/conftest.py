@@ -1,3 +1,6 @@
+import fcntl
+import json
+
 import numpy as np
 import pytest
 from _pytest.nodeid import NodeId
@@ -43,14 +46,32 @@ def iterate():
     return run
 
 
+@pytest.fixture(scope="session")
+def once_per_run(tmp_path_factory, worker_id):
+    """``once_per_run(name, make)``: ``make()``'s result (JSON) made once per test run, however
+    many xdist workers ask: the first to ask calls it under a lock in the run's shared temporary
+    folder and records the result there; the others wait for the lock and read it (pytest-xdist's
+    recipe for a session fixture that runs once). Not distributed, it is ``make()``."""
+    def once(name, make):
+        if worker_id == "master":
+            return make()
+        record = tmp_path_factory.getbasetemp().parent / f"{name}.json"
+        with open(f"{record}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not record.exists():
+                record.write_text(json.dumps(make()))
+            return json.loads(record.read_text())
+    return once
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """Grading runs in a bubblewrap sandbox as a throwaway uid: without bwrap or root, skip it.
 
     And ``--dist loadgroup`` keeps each ``xdist_group`` on one worker again: pytest-xdist 3.8
     names a group by appending "@group" to ``item._nodeid``, which pytest 9 no longer reads (a
-    node's id is ``item._id``), so every group was spread over both workers: the book built twice
-    at once into one _build, and the grading tests ran side by side."""
+    node's id is ``item._id``), so every group was spread over both workers: the grading tests
+    ran side by side."""
     if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):  # an xdist worker
         for item in items:
             names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))

@@ -83,7 +83,7 @@ def test_book(tmp_path):  # beside tests/test_book.py's build too: its own outpu
 @pytest.mark.xdist_group("homework")
 def test_grade(tmp_path):
     data = run_bench("grade", tmp_path)
-    assert data["submissions"] == 6 and data["exit_codes"] == {"jobs_1": 0, "jobs_2": 0, "jobs_2_feedback": 0}
+    assert data["submissions"] == 4 and data["exit_codes"] == {"jobs_1": 0, "jobs_2": 0, "jobs_2_feedback": 0}
     assert set(data["submissions_per_minute"]) == {"jobs_1", "jobs_2", "jobs_2_feedback", "plain_nbgrader"}
     assert all(v > 0 and math.isfinite(v) for v in data["submissions_per_minute"].values())
 

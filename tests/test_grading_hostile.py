@@ -3,7 +3,6 @@ must, nothing a submission does reaches another student, the course folder or th
 nothing it starts outlives grading."""
 import csv
 import json
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from homework.courses import course as released_course
 from homework.courses import sandbox_processes
 
 from homework.variants import CORRECT, WRONG
@@ -129,10 +129,7 @@ raise FileNotFoundError("nothing to spy on")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("hostile")
-    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "assignments" / "source", course / "source")
-    subprocess.run([str(CLI), str(course)], check=True, capture_output=True)  # writes the release
+    course = released_course(tmp_path_factory.mktemp("hostile") / "course")
     release = course / "release" / "optimizers" / "optimizers.ipynb"
     listener = socket.create_server(("127.0.0.1", 0))  # a host service the sandbox must not reach
     connections = []

@@ -7,7 +7,6 @@ import csv
 import html
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from homework.courses import course as released_course
 from homework.courses import points
 from homework.submissions import CASES, PLACEHOLDERS, searcher
 from homework.variants import CORRECT, WRONG
@@ -44,10 +44,7 @@ def grade(course, *extra):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "assignments" / "nbgrader_config.py", course)
-    shutil.copytree(ROOT / "assignments" / "source", course / "source")
-    grade(course)  # no submissions yet: writes the release
+    course = released_course(tmp_path_factory.mktemp("course") / "course")
     release = course / "release" / "optimizers" / "optimizers.ipynb"
     subs = {"reference": nbformat.read(SOURCE, as_version=4), "untouched": nbformat.read(release, as_version=4)}
     for name, (part, source, _) in WRONG.items():

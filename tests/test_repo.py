@@ -313,9 +313,10 @@ def test_launch_buttons_are_drawn_only_with_a_repository_address(book_config):
     assert not any(PLACEHOLDER.search(str(v)) for v in buttons.values()), buttons
 
 
-def test_each_xdist_group_runs_on_one_worker(tmp_path):
-    """`make test` runs `--dist loadgroup` so that the book is built once and the grading tests
-    run one after another; tests/conftest.py keeps that working under pytest 9."""
+def _pytest_n2_with_the_course_conftest(tmp_path, tests):
+    """Run pytest -n 2 --dist loadgroup (as `make test` does) on the test module ``tests``, beside
+    tests/conftest.py's hook and fixtures; the workers may write lines to ``tmp_path / "log.txt"``
+    (``LOG``); its lines."""
     import os
     import subprocess
     import sys
@@ -324,17 +325,43 @@ def test_each_xdist_group_runs_on_one_worker(tmp_path):
         "import importlib.util\n"
         f"spec = importlib.util.spec_from_file_location('course_conftest', {str(ROOT / 'tests' / 'conftest.py')!r})\n"
         "course = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(course)\n"
-        "pytest_collection_modifyitems = course.pytest_collection_modifyitems\n")
-    (tmp_path / "test_grouped.py").write_text(
+        "pytest_collection_modifyitems = course.pytest_collection_modifyitems\n"
+        "once_per_run = course.once_per_run\n")
+    (tmp_path / "test_it.py").write_text(tests)
+    log = tmp_path / "log.txt"
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
+                          "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
+                         env={**os.environ, "LOG": str(log)}, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    return log.read_text().splitlines()
+
+
+def test_each_xdist_group_runs_on_one_worker(tmp_path):
+    """`make test` runs `--dist loadgroup` so that the grading tests run one after another, on one
+    worker; tests/conftest.py keeps that working under pytest 9."""
+    seen = _pytest_n2_with_the_course_conftest(tmp_path, (
         "import os, time, pytest\n"
         "@pytest.mark.parametrize('i', range(6))\n@pytest.mark.xdist_group('g')\n"
         "def test_grouped(i):\n    time.sleep(0.1)\n"
-        "    print(os.environ['PYTEST_XDIST_WORKER'], file=open(os.environ['WORKERS_FILE'], 'a'))\n"
-        "@pytest.mark.parametrize('i', range(6))\ndef test_free(i):\n    time.sleep(0.1)\n")
-    workers = tmp_path / "workers.txt"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
-                          "-p", "no:cacheprovider", str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
-                         env={**os.environ, "WORKERS_FILE": str(workers)}, timeout=120)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    seen = workers.read_text().split()
+        "    print(os.environ['PYTEST_XDIST_WORKER'], file=open(os.environ['LOG'], 'a'))\n"
+        "@pytest.mark.parametrize('i', range(6))\ndef test_free(i):\n    time.sleep(0.1)\n"))
     assert len(seen) == 6 and len(set(seen)) == 1, f"the group ran on workers {seen}"
+
+
+def test_once_per_run_makes_its_value_once_however_many_workers_ask(tmp_path):
+    """The book is built once per run (tests/test_book.py's fixture, through once_per_run), though
+    its tests run on every worker: both workers use the one value, which one of them made."""
+    lines = _pytest_n2_with_the_course_conftest(tmp_path, (
+        "import os, time, pytest\n"
+        "@pytest.fixture(scope='session')\ndef made(once_per_run):\n"
+        "    def make():\n"
+        "        print('made by', os.environ['PYTEST_XDIST_WORKER'], file=open(os.environ['LOG'], 'a'))\n"
+        "        time.sleep(1)\n        return os.environ['PYTEST_XDIST_WORKER']\n"
+        "    return once_per_run('made', make)\n"
+        "@pytest.mark.parametrize('i', range(6))\ndef test_uses(made, i):\n    time.sleep(0.2)\n"
+        "    print('used', os.environ['PYTEST_XDIST_WORKER'], made, file=open(os.environ['LOG'], 'a'))\n"))
+    made = [ln.split()[-1] for ln in lines if ln.startswith("made by")]
+    used = [ln.split()[1:] for ln in lines if ln.startswith("used")]
+    assert len(made) == 1, f"made {len(made)} times: {lines}"
+    assert len(used) == 6 and {by for _, by in used} == set(made), lines
+    assert len({worker for worker, _ in used}) == 2, f"the tests ran on one worker only: {lines}"
