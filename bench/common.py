@@ -58,3 +58,18 @@ def write(out: Path, name: str, data: dict, fig) -> Path:
     fig.savefig(out / f"{name}.png", dpi=72)
     print(f"wrote {path} and {out / (name + '.png')}", file=sys.stderr)
     return path
+
+
+def latency_histogram(series, xlabel: str, title: str):
+    """Step histograms of times in ms on a log axis, one per ``(times, color, label)``, with the
+    200 ms line."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
+    bins = np.geomspace(0.1, max(1000, max(np.max(t) for t, _, _ in series)), 40)
+    for times, color, label in series:
+        ax.hist(times, bins=bins, histtype="step", color=color, label=label, lw=1.5)
+    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
+    ax.set(xscale="log", xlabel=xlabel, ylabel="moves", title=title)
+    ax.legend(fontsize=8)
+    return fig

@@ -103,18 +103,13 @@ def figure_moves(ex, moves, gap):
 
 def histogram(every: dict, n_figures: int):
     """The moves' times, each kind a step histogram on a log axis."""
-    fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
-    bins = np.geomspace(0.1, max(1000, every["anew"].max()), 40)
-    for k, color, label in [("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"),
-                            ("draw", "C2", "chapter's draw alone"), ("session", "C1", f"a reader, a move every {GAP:g} s"),
-                            ("session_in_kernel", "C4", "the same, frames drawn in the kernel"),
-                            ("session_fast", "C5", f"a reader, a move every {FAST_GAP:g} s")]:
-        ax.hist(every[k], bins=bins, histtype="step", color=color, label=label, lw=1.5)
-    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
-    ax.set(xscale="log", xlabel="ms from a move to its image", ylabel="moves",
-           title=f"live kernel: {n_figures} figures of the book")
-    ax.legend(fontsize=8)
-    return fig
+    return common.latency_histogram(
+        [(every[k], color, label) for k, color, label in [
+            ("anew", "0.6", "new figure"), ("kept_figure", "C0", "kept figure"), ("draw", "C2", "chapter's draw alone"),
+            ("session", "C1", f"a reader, a move every {GAP:g} s"),
+            ("session_in_kernel", "C4", "the same, frames drawn in the kernel"),
+            ("session_fast", "C5", f"a reader, a move every {FAST_GAP:g} s")]],
+        "ms from a move to its image", f"live kernel: {n_figures} figures of the book")
 
 
 def main(argv=None):

@@ -31,7 +31,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
@@ -160,15 +159,9 @@ def chapter_moves(page, url, moves) -> list[dict]:
 
 
 def histogram(every: dict, n_figures: int):
-    fig, ax = plt.subplots(figsize=(6, 3.4), constrained_layout=True)
-    bins = np.geomspace(1, max(1000, max(v.max() for v in every.values())), 40)
-    for mode, color, label in [("ahead", "C1", "frames drawn ahead (forked)"), ("in_kernel", "C4", "frames drawn in the kernel")]:
-        ax.hist(every[mode], bins=bins, histtype="step", color=color, label=label, lw=1.5)
-    ax.axvline(200, color="C3", lw=1, ls="--", label="200 ms")
-    ax.set(xscale="log", xlabel="ms from a key press to the new frame on screen", ylabel="moves",
-           title=f"JupyterLab: {n_figures} figures, a move every {GAP:g} s")
-    ax.legend(fontsize=8)
-    return fig
+    return common.latency_histogram(
+        [(every["ahead"], "C1", "frames drawn ahead (forked)"), (every["in_kernel"], "C4", "frames drawn in the kernel")],
+        "ms from a key press to the new frame on screen", f"JupyterLab: {n_figures} figures, a move every {GAP:g} s")
 
 
 def main(argv=None):
