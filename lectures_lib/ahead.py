@@ -7,7 +7,9 @@ figures). ``start`` instead forks a child process that draws them, the nearest t
 shown first, on another core, and sends each one back as it is done; the kernel's event loop
 puts it among the widget's frames, and the kernel draws a frame itself only when the reader
 moves to one that is not there yet. After each move the kernel tells the child where the reader
-is and which frames it has, and the child draws near there next.
+is and which frames it has, and the child draws near there next. A move to the frame the
+child is drawing at that moment waits for it (``Ahead.take``) rather than drawing it a second
+time alongside, on a machine whose cores the two would share.
 
 Forking, the child has the chapter's ``draw`` as it is (its closures, its data: nothing is
 pickled but the frames), so this works where a process can fork (Linux: Colab, Binder,
@@ -20,16 +22,47 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import time
 import warnings
 
 ENABLED = True  # False: every frame is drawn in the kernel (the tests of that path set it)
 
 
 class Ahead:
-    """The parent's end: ``tell`` the child where the reader is; ``stop`` it."""
+    """The parent's end: ``receive`` the child's frames into ``ex.frames``, ``take`` the one the
+    reader moved to, ``tell`` the child where the reader is; ``stop`` it."""
 
-    def __init__(self, process, conn):
-        self.process, self.conn = process, conn
+    def __init__(self, ex, process, conn):
+        self.ex, self.process, self.conn = ex, process, conn
+        self.drawing = None  # the grid index the child is drawing now, as it last said
+
+    def receive(self) -> bool:
+        """Put a message from the child, if one is there, among the frames; False once the child
+        has ended (every frame sent, or it died: the kernel draws the rest)."""
+        try:
+            if not self.conn.poll():
+                return True
+            idx, data = self.conn.recv()
+        except (OSError, EOFError):
+            return False
+        if data is None:  # the child starts drawing idx
+            self.drawing = idx
+        else:
+            self.ex.frames.setdefault(idx, data)
+            self.drawing = None
+        return True
+
+    def take(self, idx: tuple, timeout: float = 10) -> None:
+        """Before the kernel draws ``idx``: the frames the child has sent so far, and ``idx``
+        itself when the child is drawing it (waited for, at most ``timeout`` s)."""
+        if self.conn.closed:
+            return
+        while self.conn.poll() and self.receive():
+            pass
+        end = time.monotonic() + timeout
+        while idx not in self.ex.frames and self.drawing == idx and self.conn.poll(max(0.0, end - time.monotonic())):
+            if not self.receive():
+                return
 
     def tell(self, shown: tuple, have) -> None:
         try:
@@ -56,17 +89,13 @@ def start(ex, shown: tuple, loop) -> Ahead | None:
         warnings.simplefilter("ignore", DeprecationWarning)
         child.start()
     theirs.close()
-    ahead = Ahead(child, ours)
+    ahead = Ahead(ex, child, ours)
 
     def receive():
-        try:
-            idx, data = ours.recv()
-        except (OSError, EOFError):  # every frame sent, or the child died: the kernel draws the rest
+        if not ahead.receive():
             loop.remove_reader(ours.fileno())
             ours.close()
             child.join(1)
-            return
-        ex.frames.setdefault(idx, data)
 
     loop.add_reader(ours.fileno(), receive)
     return ahead
@@ -99,7 +128,8 @@ def _fonts_of_its_own() -> None:
 
 def draw_in_order(ex, conn, shown) -> None:
     """Send ``(idx, frame)`` through ``conn`` for every frame nobody has yet, each time the one
-    nearest to where the reader is, as last told (``Ahead.tell``) before it is drawn."""
+    nearest to where the reader is, as last told (``Ahead.tell``) before it is drawn; and
+    ``(idx, None)`` as it starts to draw one."""
     have = set(ex.frames)
     while True:
         while conn.poll():
@@ -109,4 +139,5 @@ def draw_in_order(ex, conn, shown) -> None:
         if not todo:
             return
         have.add(todo[0])
+        conn.send((todo[0], None))
         conn.send((todo[0], ex.frame_bytes(todo[0])))

@@ -183,9 +183,11 @@ class Explorable:
             return tuple(i.value for i in inputs)
 
         def show(change=None):
-            image.value = self.frame_bytes(shown())
+            at = shown()
             if drawing_ahead:
-                drawing_ahead.tell(shown(), self.frames)
+                drawing_ahead.take(at)
+                drawing_ahead.tell(at, {*self.frames, at})  # the kernel draws at, if the child has not
+            image.value = self.frame_bytes(at)
 
         for i in inputs:
             i.observe(show, names="value")

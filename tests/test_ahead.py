@@ -43,13 +43,8 @@ def kernel(monkeypatch):
 
 
 def test_the_child_draws_every_other_frame_and_they_are_the_kernels_own(kernel):
-    calls = []  # the kernel's: the child appends to its copy
-
-    def counted(a):
-        calls.append(a)
-        return draw(a)
-
-    ex = interactive.explore(counted, a=interactive.Control(list(range(7)), initial=3), alt="a line")
+    calls = []
+    ex = interactive.explore(counting(draw, calls), a=interactive.Control(list(range(7)), initial=3), alt="a line")
 
     async def session():
         box = ex.widget()
@@ -70,7 +65,7 @@ class Conn:
     says where the reader is now."""
 
     def __init__(self, moves):
-        self.moves, self.sent, self.inbox = moves, [], []
+        self.moves, self.sent, self.said, self.inbox = moves, [], [], []
 
     def poll(self):
         return bool(self.inbox)
@@ -79,7 +74,12 @@ class Conn:
         return self.inbox.pop(0)
 
     def send(self, message):
-        self.sent.append(message[0][0])
+        (a,), frame = message
+        if frame is None:  # "drawing a now"
+            self.said.append(a)
+            return
+        assert self.said[-1] == a, "a frame sent without saying first that it was being drawn"
+        self.sent.append(a)
         if len(self.sent) in self.moves:
             self.inbox.append(self.moves[len(self.sent)])
 
@@ -89,7 +89,48 @@ def test_the_child_draws_nearest_where_the_reader_is_as_last_told():
     ex.frame_bytes((4,))
     conn = Conn({2: ((8,), [(4,), (8,)])})  # after two frames the reader moved to 8 (the kernel drew it)
     ahead.draw_in_order(ex, conn, (4,))
-    assert conn.sent == [3, 5, 7, 6, 2, 1, 0]  # 3, 5 near 4; then from 8 down, skipping 8 and what is done
+    assert conn.sent == conn.said == [3, 5, 7, 6, 2, 1, 0]  # 3, 5 near 4; then from 8 down, skipping 8 and what is done
+
+
+def counting(draw_a, calls):
+    def counted(a):
+        calls.append(a)  # the kernel's list: the child appends to its copy
+        return draw_a(a)
+    return counted
+
+
+def test_a_move_to_the_frame_the_child_is_drawing_waits_for_it(kernel):
+    def slow(a):
+        time.sleep(0.5)
+        return draw(a)
+
+    calls = []
+    ex = interactive.explore(counting(slow, calls), a=interactive.Control(list(range(7)), initial=3), alt="a line")
+
+    async def session():
+        box = ex.widget()
+        await until(lambda: box.ahead.drawing == (2,))  # the child said so: it draws 2, the nearest, first
+        box.inputs[0].value = 2
+        return box.image.value
+
+    shown = live(session)
+    assert calls == [3]  # the kernel drew the start, and took 2 from the child
+    assert shown == ex.frames[(2,)] and np.array_equal(pixels(shown), pixels(interactive.explore(draw, a=list(range(7)), alt="a line").frame_bytes((2,))))
+
+
+def test_a_move_takes_the_frames_already_sent_before_the_loop_has_read_them(kernel):
+    calls = []
+    ex = interactive.explore(counting(draw, calls), a=interactive.Control(list(range(7)), initial=3), alt="a line")
+
+    async def session():
+        box = ex.widget()
+        time.sleep(3)  # the kernel busy (the loop reads nothing): the child draws 2, 4, 1, 5, ...
+        assert (2,) not in ex.frames
+        box.inputs[0].value = 4
+        return box.image.value
+
+    shown = live(session)
+    assert calls == [3] and shown == ex.frames[(4,)]
 
 
 def test_a_child_whose_draw_fails_leaves_the_kernel_drawing(kernel):
