@@ -114,7 +114,7 @@ def test_explore_needs_alt_text():
 def test_live_mode_gives_a_widget(monkeypatch):
     pytest.importorskip("ipywidgets")
     monkeypatch.delenv("LECTURES_LIB_STATIC", raising=False)
-    bundle = interactive.explore(draw, a=[1, 2], alt="a line")._repr_mimebundle_()
+    bundle = in_a_thread(interactive.explore(draw, a=[1, 2], alt="a line")._repr_mimebundle_)
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -129,7 +129,7 @@ def test_live_widget_keeps_the_frames_it_has_drawn(monkeypatch):
         return draw(a, b)
 
     ex = interactive.explore(counted, a=[1, 2, 3], b=interactive.Control(["x", "y"]), alt="a line")
-    box = ex.widget()
+    box = in_a_thread(ex.widget)  # no event loop (this worker's may run one): nothing is drawn ahead
     slider, radio = box.inputs
     assert type(radio).__name__ == "RadioButtons" and type(slider).__name__ == "SelectionSlider"
     first = box.image.value
